@@ -1,0 +1,206 @@
+package gateway
+
+import (
+	"bufio"
+	"net"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// Ctx is one request on its way through the gateway: the request, the
+// configuration snapshot it is pinned to, the server and location chosen
+// for it, the current (possibly rewritten) URI, variables, and the
+// response being built. Filters receive it; it is not safe for use by
+// several goroutines at once.
+type Ctx struct {
+	Req    *Request
+	Config *Config
+	Server *Server
+	// Loc is the location whose configuration applies now: the server Root
+	// before the location search, an if block while its condition holds.
+	Loc *Location
+
+	// URI is the normalised, percent-decoded path ($uri); rewrites and
+	// internal redirects change it.
+	URI string
+	// Args is the query string without '?' ($args).
+	Args string
+	// Method is the current method; an error_page redirect turns it to GET.
+	Method string
+	// Host is the validated host name, lower case, without port ($host
+	// before server_name fallback).
+	Host string
+
+	// Status is the response status to send.
+	Status int
+	// RespHeader is the response header being built.
+	RespHeader Header
+	// Upstream describes the exchange with the upstream, for $upstream_*.
+	Upstream UpstreamInfo
+
+	// BodyBytesSent and BytesSent count what went to the client.
+	BodyBytesSent int64
+	BytesSent     int64
+
+	w           ResponseWriter
+	body        BodyWriter
+	headerSent  bool
+	keepAlive   bool
+	drop        bool
+	internal    bool
+	errorPage   bool
+	forceStatus int
+	redirects   int
+	uriChanges  int
+	reqID       string
+
+	vars     []varSlot
+	capSubj  string
+	capIdx   []int
+	data     []any
+	hijacked bool
+}
+
+// UpstreamInfo is what a content handler that talks to an upstream
+// reports about it. Addr, Status and the times are nginx-formatted lists
+// ("127.0.0.1:8081, 127.0.0.1:8082") when several tries were made.
+type UpstreamInfo struct {
+	Addr         string
+	Status       string
+	ConnectTime  string
+	HeaderTime   string
+	ResponseTime string
+	BytesSent    int64
+	BytesRecv    int64
+	// Header is the upstream's response header ($upstream_http_*).
+	Header *Header
+	// Set is true once a content handler filled the fields.
+	Set bool
+}
+
+// Internal reports whether the request was internally redirected
+// (rewrite, error_page, try_files, named locations).
+func (c *Ctx) Internal() bool { return c.internal }
+
+// HeaderSent reports whether the response header has gone out.
+func (c *Ctx) HeaderSent() bool { return c.headerSent }
+
+// Elapsed is the time since the request's first byte.
+func (c *Ctx) Elapsed() time.Duration { return time.Since(c.Req.Start) }
+
+// SetKeepAlive turns keep-alive off (or back on when the client allows
+// it) for this request's connection.
+func (c *Ctx) SetKeepAlive(on bool) { c.keepAlive = on && c.Req.KeepAlive }
+
+// KeepAlive reports whether the connection stays open after the response.
+func (c *Ctx) KeepAlive() bool { return c.keepAlive }
+
+// SetCaptures records the last regex match ($1..$9 and named captures).
+// idx is the submatch index slice from FindStringSubmatchIndex.
+func (c *Ctx) SetCaptures(subject string, idx []int) {
+	c.capSubj = subject
+	c.capIdx = append(c.capIdx[:0], idx...)
+}
+
+// Capture returns capture n of the last regex match ($0 is the whole
+// match).
+func (c *Ctx) Capture(n int) (string, bool) {
+	if 2*n+1 >= len(c.capIdx) || c.capIdx[2*n] < 0 {
+		return "", false
+	}
+	return c.capSubj[c.capIdx[2*n]:c.capIdx[2*n+1]], true
+}
+
+// MatchRegex runs re against s and, on a match, records the captures and
+// sets the variables of named groups, as nginx does for every regex it
+// evaluates (location, server_name, rewrite, if, map).
+func (c *Ctx) MatchRegex(re *regexp.Regexp, s string) bool {
+	idx := re.FindStringSubmatchIndex(s)
+	if idx == nil {
+		return false
+	}
+	c.SetCaptures(s, idx)
+	for i, name := range re.SubexpNames() {
+		if name == "" || 2*i+1 >= len(idx) || idx[2*i] < 0 {
+			continue
+		}
+		if slot, ok := c.Config.Vars.index[name]; ok {
+			c.SetVar(slot, s[idx[2*i]:idx[2*i+1]])
+		}
+	}
+	return true
+}
+
+// CtxKey identifies a feature's per-request data.
+type CtxKey int
+
+var nextCtxKey CtxKey
+
+// NewCtxKey returns a key for per-request data; call it from init.
+func NewCtxKey() CtxKey {
+	k := nextCtxKey
+	nextCtxKey++
+	return k
+}
+
+// Data returns the feature data stored under k, or nil.
+func (c *Ctx) Data(k CtxKey) any {
+	if int(k) < len(c.data) {
+		return c.data[k]
+	}
+	return nil
+}
+
+// SetData stores feature data under k for the rest of the request.
+func (c *Ctx) SetData(k CtxKey, v any) {
+	for int(k) >= len(c.data) {
+		c.data = append(c.data, nil)
+	}
+	c.data[k] = v
+}
+
+// Writer returns the engine's response writer, for handlers that stream
+// (proxy) and need Flush.
+func (c *Ctx) Writer() ResponseWriter { return c.w }
+
+// Hijack takes the client connection over after a 101 answer was sent.
+func (c *Ctx) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := c.w.(Hijacker)
+	if !ok {
+		return nil, nil, ErrHijackUnsupported
+	}
+	conn, rw, err := h.Hijack()
+	if err == nil {
+		c.hijacked = true
+		c.keepAlive = false
+	}
+	return conn, rw, err
+}
+
+// RequestID is a random 32-hex-digit id ($request_id), made on first use.
+func (c *Ctx) RequestID() string {
+	if c.reqID == "" {
+		c.reqID = newRequestID()
+	}
+	return c.reqID
+}
+
+// Port returns the local port of the connection as text.
+func (c *Ctx) Port() string {
+	_, port, err := net.SplitHostPort(c.Req.Conn.LocalAddr)
+	if err != nil {
+		return ""
+	}
+	return port
+}
+
+// Scheme is "https" on TLS connections, else "http".
+func (c *Ctx) Scheme() string {
+	if c.Req.Conn.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
