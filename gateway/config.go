@@ -23,6 +23,10 @@ type Config struct {
 	// Closers run when the snapshot is retired (after requests pinned to
 	// it finish): idle upstream connections, open log files.
 	Closers []func()
+	// Observers run after the log phase of every request, with the
+	// request's final state: test harnesses and live inspection read
+	// variables there. They must not keep the Ctx.
+	Observers []func(c *Ctx)
 
 	groups    map[string]*listenGroup
 	prepared  bool

@@ -99,11 +99,12 @@ func newRequestID() string {
 
 // logPhase runs the log-phase filters of the final location.
 func (c *Ctx) logPhase() {
-	loc := c.Loc
-	if loc == nil {
-		return
+	if loc := c.Loc; loc != nil {
+		for _, f := range loc.Phases[PhaseLog] {
+			f.Handle(c)
+		}
 	}
-	for _, f := range loc.Phases[PhaseLog] {
-		f.Handle(c)
+	for _, f := range c.Config.Observers {
+		f(c)
 	}
 }
