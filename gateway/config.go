@@ -185,25 +185,25 @@ type CoreConf struct {
 	ErrorPages          []ErrorPage
 	RecursiveErrorPages bool
 
-	ClientMaxBodySize     int64
-	ClientBodyTimeout     time.Duration
-	SendTimeout           time.Duration
-	KeepaliveTimeout      time.Duration
-	KeepaliveRequests     int
-	ServerTokens          string // "on", "off", "build"
-	AbsoluteRedirect      bool
-	ServerNameInRedirect  bool
-	PortInRedirect        bool
-	Internal              bool
-	SatisfyAny            bool
-	LogNotFound           bool
-	Etag                  bool
-	IfModifiedSince       string // "exact", "before", "off"
-	ChunkedTransfer       bool
-	MaxRanges             int // -1 unlimited
-	MsiePadding           bool
-	LingeringClose        string
-	ResetTimedoutConn     bool
+	ClientMaxBodySize    int64
+	ClientBodyTimeout    time.Duration
+	SendTimeout          time.Duration
+	KeepaliveTimeout     time.Duration
+	KeepaliveRequests    int
+	ServerTokens         string // "on", "off", "build"
+	AbsoluteRedirect     bool
+	ServerNameInRedirect bool
+	PortInRedirect       bool
+	Internal             bool
+	SatisfyAny           bool
+	LogNotFound          bool
+	Etag                 bool
+	IfModifiedSince      string // "exact", "before", "off"
+	ChunkedTransfer      bool
+	MaxRanges            int // -1 unlimited
+	MsiePadding          bool
+	LingeringClose       string
+	ResetTimedoutConn    bool
 }
 
 // DefaultCoreConf returns nginx's defaults.
