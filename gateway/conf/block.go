@@ -1,19 +1,87 @@
 package conf
 
 import (
-	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/gonjet/gonjet/gateway"
 )
 
-// MainConf holds the main-context settings the njet command needs.
+// MainConf holds the main-context (and events{}) settings the njet command
+// needs to run the process. Fields keep nginx's defaults when the
+// configuration does not set them.
 type MainConf struct {
 	PidFile         string
 	ErrorLog        []string // error_log arguments, first directive wins
-	WorkerProcesses string
-	Daemon          bool
-	MasterProcess   bool
+	WorkerProcesses string   // "auto" or a number; "1" by default
+	Daemon          bool     // on by default
+	MasterProcess   bool     // on by default
 	User            string
+	Group           string
+
+	WorkerRlimitNofile    int
+	WorkerRlimitCore      int64
+	WorkerPriority        int
+	WorkerCPUAffinity     []string
+	WorkerShutdownTimeout time.Duration
+	WorkingDirectory      string
+	TimerResolution       time.Duration
+	LockFile              string
+	PcreJit               bool
+	// Env lists the env directives: "NAME" keeps an inherited variable,
+	// "NAME=value" sets one.
+	Env []string
+	// Modules lists load_module paths. Features are compiled in, so the
+	// paths are only recorded.
+	Modules []string
+	// Helpers lists OpenNJet's copilot processes ("helper ctrl so conf").
+	Helpers []Helper
+	// ClusterName and NodeName identify the node in an OpenNJet cluster.
+	ClusterName string
+	NodeName    string
+	ThreadPools []ThreadPool
+
+	// From events{}.
+	WorkerConnections int // 512 by default
+	EventsUse         string
+	MultiAccept       bool
+	AcceptMutex       bool
+	AcceptMutexDelay  time.Duration
+	DebugConnections  []string
+	HasEvents         bool
+}
+
+// Helper is one OpenNJet "helper" directive: a named copilot, the module
+// file that implements it in OpenNJet and its own configuration file.
+type Helper struct {
+	Name   string
+	Module string
+	Conf   string
+	// Args holds any further arguments; Block the directive's block, when
+	// it was written with one.
+	Args  []string
+	Block []*Node
+	Node  *Node
+}
+
+// ThreadPool is one thread_pool directive.
+type ThreadPool struct {
+	Name     string
+	Threads  int
+	MaxQueue int
+}
+
+func defaultMainConf() MainConf {
+	return MainConf{
+		WorkerProcesses:   "1",
+		Daemon:            true,
+		MasterProcess:     true,
+		WorkerConnections: 512,
+		AcceptMutexDelay:  500 * time.Millisecond,
+		WorkerPriority:    0,
+	}
 }
 
 // Builder turns parsed nodes into a gateway.Config. Features reach it
@@ -25,12 +93,17 @@ type Builder struct {
 	// carry state from its Ext.
 	Prev *gateway.Config
 	// Prefix is the -p prefix (with trailing slash); ConfPrefix is the
-	// directory of the main configuration file.
+	// directory of the main configuration file (with trailing slash).
 	Prefix     string
 	ConfPrefix string
 	Main       MainConf
+	// Warnings collects nginx's [warn] messages, placed like errors.
+	Warnings []string
 
-	state map[string]any
+	state  map[string]any
+	root   *Block
+	listen *listenTable
+	extra  *Extra
 }
 
 // Vars is the variable table of the snapshot being built.
@@ -48,6 +121,31 @@ func (b *Builder) State(key string, create func() any) any {
 		b.state[key] = v
 	}
 	return v
+}
+
+// Warnf records a warning placed at n, as nginx's "[warn]" lines during
+// start-up. Warnings do not stop the build.
+func (b *Builder) Warnf(n *Node, format string, args ...any) {
+	b.Warnings = append(b.Warnings, Errorf(n, format, args...).Error())
+}
+
+// Path resolves a file name the way nginx resolves log and pid files:
+// relative names are taken from the prefix.
+func (b *Builder) Path(name string) string { return fullName(b.Prefix, name) }
+
+// ConfPath resolves a file name the way nginx resolves included files and
+// certificates: relative names are taken from the configuration
+// directory.
+func (b *Builder) ConfPath(name string) string { return fullName(b.ConfPrefix, name) }
+
+func fullName(prefix, name string) string {
+	if name == "" || filepath.IsAbs(name) || prefix == "" {
+		return name
+	}
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	return prefix + name
 }
 
 // Block is one configuration block being built: http, server, location,
@@ -68,7 +166,9 @@ type Block struct {
 	// own object while their inner directives run.
 	Data any
 
-	confs []any
+	confs    []any
+	children []*Block
+	seen     map[string]bool
 }
 
 // Conf returns the module's configuration of this block, creating it on
@@ -83,6 +183,20 @@ func (bl *Block) Conf(m *Module) any {
 	return bl.confs[m.index]
 }
 
+// Once returns `"name" directive is duplicate` when n's directive already
+// appeared in this block, and records it otherwise. Setters of directives
+// that may be given once per level use it.
+func (bl *Block) Once(n *Node) error {
+	if bl.seen[n.Name] {
+		return Duplicate(n)
+	}
+	if bl.seen == nil {
+		bl.seen = map[string]bool{}
+	}
+	bl.seen[n.Name] = true
+	return nil
+}
+
 // Template compiles a string with variables against the snapshot's
 // variable table, with the error placed at n.
 func (bl *Block) Template(n *Node, s string) (*gateway.Template, error) {
@@ -93,36 +207,101 @@ func (bl *Block) Template(n *Node, s string) (*gateway.Template, error) {
 	return t, nil
 }
 
-// Error is a configuration error placed at a file and line, printed as
-// nginx does: `unknown directive "x" in /etc/njet/njet.conf:12`.
-type Error struct {
-	Msg  string
-	File string
-	Line int
+// Nest runs the directives of n.Block in a new child block of context
+// ctx. When loc is not nil the child gets its own configuration of every
+// module, merged from bl's once the whole configuration is read, and each
+// module's Apply installs it into loc. data is stored in the child's Data
+// for the inner directives (an upstream being built).
+func (bl *Block) Nest(n *Node, ctx Context, loc *gateway.Location, data any) (*Block, error) {
+	child := bl.newChild(n, ctx, loc, data)
+	return child, child.Run(n.Block)
 }
 
-func (e *Error) Error() string {
-	if e.File == "" {
-		return e.Msg
+func (bl *Block) newChild(n *Node, ctx Context, loc *gateway.Location, data any) *Block {
+	child := &Block{B: bl.B, Ctx: ctx, Parent: bl, Node: n, Server: bl.Server, Loc: loc, Data: data}
+	if loc != nil && loc.Server != nil {
+		child.Server = loc.Server
 	}
-	return fmt.Sprintf("%s in %s:%d", e.Msg, e.File, e.Line)
+	bl.children = append(bl.children, child)
+	return child
 }
 
-// Errorf returns an Error placed at n.
-func Errorf(n *Node, format string, args ...any) error {
-	e := &Error{Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		e.File, e.Line = n.File, n.Line
+// Run interprets nodes as directives of this block, in order, stopping at
+// the first error.
+func (bl *Block) Run(nodes []*Node) error {
+	for _, n := range nodes {
+		if err := bl.run(n); err != nil {
+			return err
+		}
 	}
-	return e
+	return nil
 }
 
-var modules []*Module
-
-// Register adds a feature's module; call it from the feature package's
-// init. It returns the module, which is the key to Block.Conf.
-func Register(m *Module) *Module {
-	m.index = len(modules)
-	modules = append(modules, m)
-	return m
+// run looks n up, checks its context, block and argument count with
+// nginx's messages, and calls its setter.
+func (bl *Block) run(n *Node) error {
+	cands := directives[n.Name]
+	if len(cands) == 0 {
+		return Errorf(n, "unknown directive \"%s\"", n.Name)
+	}
+	var d *Directive
+	for _, r := range cands {
+		if r.d.Context&bl.Ctx != 0 {
+			d = r.d
+			break
+		}
+	}
+	if d == nil {
+		return Errorf(n, "\"%s\" directive is not allowed here", n.Name)
+	}
+	if !d.MaybeBlock {
+		if !d.Block && n.Block != nil {
+			return Errorf(n, "directive \"%s\" is not terminated by \";\"", n.Name)
+		}
+		if d.Block && n.Block == nil {
+			return Errorf(n, "directive \"%s\" has no opening \"{\"", n.Name)
+		}
+	}
+	if !d.Args.accepts(len(n.Args)) {
+		return Errorf(n, "invalid number of arguments in \"%s\" directive", n.Name)
+	}
+	if d.Set == nil {
+		return nil
+	}
+	if err := d.Set(bl, n); err != nil {
+		return placed(n, err)
+	}
+	return nil
 }
+
+// finish merges every module's configuration down the block tree and
+// applies it to the locations, parents first.
+func (bl *Block) finish() error {
+	for _, c := range bl.children {
+		if c.Loc != nil {
+			for _, m := range modules {
+				if m.Merge == nil || m.NewConf == nil {
+					continue
+				}
+				if err := m.Merge(bl.Conf(m), c.Conf(m)); err != nil {
+					return placed(c.Node, err)
+				}
+			}
+			for _, m := range modules {
+				if m.Apply == nil {
+					continue
+				}
+				if err := m.Apply(bl.B, c.Loc, c.Conf(m)); err != nil {
+					return placed(c.Node, err)
+				}
+			}
+		}
+		if err := c.finish(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// euid is the effective user id; a variable so tests can pretend.
+var euid = os.Geteuid

@@ -1,6 +1,8 @@
 package conf
 
 import (
+	"fmt"
+
 	"github.com/gonjet/gonjet/gateway"
 )
 
@@ -57,6 +59,30 @@ const (
 	Take1234 = Take1 | Take2 | Take3 | Take4
 )
 
+// takeN maps an argument count to its Take flag, as nginx's
+// argument_number table.
+var takeN = [...]Args{NoArgs, Take1, Take2, Take3, Take4, Take5, Take6, Take7}
+
+// accepts reports whether a directive declared with a may be given n
+// arguments, checking the flags in nginx's order.
+func (a Args) accepts(n int) bool {
+	switch {
+	case a&AnyArgs != 0:
+		return true
+	case a&Flag != 0:
+		return n == 1
+	case a&OneOrMore != 0:
+		return n >= 1
+	case a&TwoOrMore != 0:
+		return n >= 2
+	case a == 0:
+		return n == 0
+	case n >= len(takeN):
+		return false
+	}
+	return a&takeN[n] != 0
+}
+
 // Node is one directive of a configuration file, with its arguments as
 // nginx's parser leaves them (quotes removed, escapes applied) and its
 // block, if any.
@@ -68,8 +94,14 @@ type Node struct {
 	// Block is nil for a simple directive; a block directive has a
 	// non-nil (possibly empty) slice.
 	Block []*Node
-	File  string
-	Line  int
+	// Code is the verbatim text between the braces of a code block
+	// (content_by_lua_block { ... }); Block is then empty, not nil.
+	Code string
+	// File and Line place the directive: the line is the one where its
+	// ";" or "{" was read, which is the line nginx reports. Directives
+	// given with -g have File "command line" and Line 0.
+	File string
+	Line int
 }
 
 // Directive declares one configuration directive: where it may appear,
@@ -79,12 +111,20 @@ type Directive struct {
 	Name    string
 	Context Context
 	Args    Args
-	// Block directives take a {...} block; the builder interprets the
-	// block's directives in the block's own context unless Raw is set, in
-	// which case Set reads n.Block itself (map, types, split_clients).
+	// Block directives take a {...} block. Set runs the inner directives
+	// itself with Block.Nest (giving the inner context) unless Raw is set,
+	// in which case Set reads n.Block as data (map, types, split_clients).
 	Block bool
 	Raw   bool
+	// MaybeBlock accepts the directive both with and without a block
+	// (OpenNJet's "helper"); n.Block tells which was written.
+	MaybeBlock bool
+	// Code marks a block whose content is source code in another
+	// language (content_by_lua_block): the parser keeps it verbatim in
+	// Node.Code instead of reading directives. Raw is implied.
+	Code bool
 	// Set applies the directive. b is the block the directive appears in.
+	// A nil Set accepts the directive and ignores it.
 	Set func(b *Block, n *Node) error
 }
 
@@ -98,6 +138,8 @@ type Module struct {
 	// server, location, if, limit_except). Nil when the feature keeps none.
 	NewConf func() any
 	// Merge completes child from parent (fields the child did not set).
+	// It runs after the whole configuration was read, from the top down,
+	// so parent is already complete.
 	Merge func(parent, child any) error
 	// Apply installs the merged configuration into a location (filters,
 	// content handler, header filters). It runs for every location, the
@@ -108,4 +150,56 @@ type Module struct {
 	Finish func(b *Builder) error
 
 	index int
+}
+
+// registered is one directive of one module.
+type registered struct {
+	m *Module
+	d *Directive
+}
+
+var (
+	modules []*Module
+	// directives indexes the registry by name; a name may be declared by
+	// several modules for different contexts ("server" in http and in
+	// upstream), as in nginx.
+	directives = map[string][]registered{}
+	// registryErrs collects clashes found by Register; every load reports
+	// them, so a clash is seen at once without crashing the program.
+	registryErrs []string
+)
+
+// Register adds a feature's module; call it from the feature package's
+// init. It returns the module, which is the key to Block.Conf. Two
+// modules declaring the same directive for a common context make every
+// load fail with an error naming both.
+func Register(m *Module) *Module {
+	m.index = len(modules)
+	modules = append(modules, m)
+	for i := range m.Directives {
+		d := &m.Directives[i]
+		if d.Code {
+			d.Raw, d.Block = true, true
+		}
+		for _, r := range directives[d.Name] {
+			if r.d.Context&d.Context != 0 {
+				registryErrs = append(registryErrs, fmt.Sprintf("directive \"%s\" is registered by modules \"%s\" and \"%s\"", d.Name, r.m.Name, m.Name))
+			}
+		}
+		directives[d.Name] = append(directives[d.Name], registered{m: m, d: d})
+	}
+	return m
+}
+
+// isCodeBlock tells the parser whether the block of directive name is
+// source code to keep verbatim. Names ending in "_by_lua_block" are code
+// even when no module declares them, so that an unknown one is reported
+// as an unknown directive, not as a syntax error inside Lua.
+func isCodeBlock(name string) bool {
+	for _, r := range directives[name] {
+		if r.d.Code {
+			return true
+		}
+	}
+	return len(name) > len("_by_lua_block") && name[len(name)-len("_by_lua_block"):] == "_by_lua_block"
 }

@@ -1,0 +1,363 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/gonjet/gonjet/gateway"
+	"github.com/gonjet/gonjet/upstream"
+)
+
+// reqData is the proxy's per-request state that outlives the content
+// handler: the target ($proxy_host, $proxy_port), the tries ($upstream_*)
+// and the upstream's response header ($upstream_http_*). It is stored in
+// the Ctx and left to the garbage collector, since log-phase variables
+// read it after the handler returned.
+type reqData struct {
+	tgt        *target
+	bodyLength int64 // $proxy_internal_body_length; -1: none
+	chunked    bool  // $proxy_internal_chunked
+	states     []tryState
+	stateBuf   [2]tryState
+	hdr        gateway.Header
+}
+
+var dataKey = gateway.NewCtxKey()
+
+func requestData(c *gateway.Ctx) *reqData {
+	if rd, ok := c.Data(dataKey).(*reqData); ok {
+		return rd
+	}
+	rd := &reqData{bodyLength: -1, hdr: newHeader()}
+	rd.states = rd.stateBuf[:0]
+	c.SetData(dataKey, rd)
+	return rd
+}
+
+// headerProto has the capacity new headers start with: cloning it and
+// resetting the clone gives an empty Header with room for 16 fields in a
+// single allocation.
+var headerProto = func() gateway.Header {
+	var h gateway.Header
+	for i := 0; i < 16; i++ {
+		h.Add("", "")
+	}
+	return h
+}()
+
+func newHeader() gateway.Header {
+	h := headerProto.Clone()
+	h.Reset()
+	return h
+}
+
+// exchange is one proxied request in progress. Exchanges are pooled:
+// everything in it is scratch space the request does not keep.
+type exchange struct {
+	h  *Handler
+	c  *gateway.Ctx
+	rd *reqData
+
+	tgt *target
+	up  *upstream.Upstream
+
+	tried    upstream.Tried
+	clientIP netip.Addr
+	hashKey  []byte
+
+	req        []byte // request line, header, and proxy_set_body
+	uriStart   int
+	uriEnd     int
+	body       []byte // buffered client body
+	streamBody bool   // the body is read from the client while sending
+	chunked    bool   // the streamed body goes upstream chunked
+	connClose  bool   // the request said "Connection: close"
+	head       bool   // the method sent is HEAD
+	method     string
+	upgrade    bool // the client asked for a protocol upgrade
+
+	tries    int
+	start    time.Time
+	tryStart time.Time
+	st       *tryState
+
+	peer        *upstream.Peer
+	peerName    string
+	conn        *pconn
+	cached      bool
+	br          *bufio.Reader
+	requestSent bool
+	bodySent    bool
+
+	resp    response
+	ignored []bool // response fields dropped as duplicates
+	copyBuf []byte
+}
+
+var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
+
+func getExchange(h *Handler, c *gateway.Ctx) *exchange {
+	x := exchangePool.Get().(*exchange)
+	x.h, x.c = h, c
+	if x.br == nil || x.br.Size() < h.bufSize {
+		x.br = bufio.NewReaderSize(nil, h.bufSize)
+	}
+	return x
+}
+
+// maxPooled is the largest buffer an exchange keeps for the next request.
+const maxPooled = 64 << 10
+
+func (x *exchange) release() {
+	if x.conn != nil {
+		x.conn.Close()
+	}
+	x.br.Reset(nil)
+	req, body, ign, cb := x.req[:0], x.body[:0], x.ignored[:0], x.copyBuf
+	if cap(req) > maxPooled {
+		req = nil
+	}
+	if cap(body) > maxPooled {
+		body = nil
+	}
+	br := x.br
+	x.tried.Reset()
+	tried := x.tried
+	*x = exchange{req: req, body: body, ignored: ign, copyBuf: cb, br: br, tried: tried}
+	exchangePool.Put(x)
+}
+
+// run is the whole exchange: target, body, request, then tries until one
+// answers or the failures run out.
+func (x *exchange) run() gateway.Result {
+	c := x.c
+	x.rd = requestData(c)
+	if len(x.rd.states) > 0 {
+		// a second upstream exchange in the same request
+		x.rd.states = append(x.rd.states, tryState{})
+	}
+	if res, ok := x.resolve(); !ok {
+		return res
+	}
+	x.rd.tgt = x.tgt
+	if res, ok := x.prepareBody(); !ok {
+		return res
+	}
+	if res, ok := x.buildRequest(); !ok {
+		return res
+	}
+	if ap, err := netip.ParseAddrPort(c.Req.Conn.RemoteAddr); err == nil {
+		x.clientIP = ap.Addr()
+	}
+	if k := x.up.HashKey(); k != nil {
+		x.hashKey = append(x.hashKey[:0], k.Eval(c)...)
+	}
+	x.tries = x.up.Len()
+	if lim := x.h.opt.NextUpstreamTries; lim > 0 && x.tries > lim {
+		x.tries = lim
+	}
+	x.start = time.Now()
+	for {
+		res, ft, status := x.try()
+		if ft == 0 {
+			x.rd.publish(c)
+			return res
+		}
+		if !x.next(ft, status) {
+			x.rd.publish(c)
+			return gateway.Status(status)
+		}
+	}
+}
+
+// try makes one attempt: pick a peer, connect (or reuse a kept
+// connection), send the request and read the answer. A failure is
+// returned as its proxy_next_upstream condition and the status it would
+// end the request with.
+func (x *exchange) try() (gateway.Result, NextUpstream, int) {
+	x.tryStart = time.Now()
+	p, err := x.up.Pick(&x.tried, x.clientIP, x.hashKey)
+	if err != nil {
+		x.peerName = x.up.Name()
+		x.st = x.rd.push(x.peerName)
+		x.logf(gateway.LevelError, actConnect, nil, "no live upstreams")
+		return gateway.Result{}, nextNoLive, 502
+	}
+	x.peer, x.peerName = p, p.Name
+	x.st = x.rd.push(p.Name)
+	x.requestSent, x.bodySent = false, false
+
+	if ft := x.connect(); ft != 0 {
+		return gateway.Result{}, ft, failStatus(ft)
+	}
+	if ft, res, ok := x.send(); !ok {
+		if ft == 0 {
+			return res, 0, 0
+		}
+		return gateway.Result{}, ft, failStatus(ft)
+	}
+	if ft := x.readHeader(); ft != 0 {
+		return gateway.Result{}, ft, failStatus(ft)
+	}
+	return x.respond()
+}
+
+// failStatus is the status a failed try would end the request with.
+func failStatus(ft NextUpstream) int {
+	switch ft {
+	case NextTimeout, NextHTTP504:
+		return 504
+	case NextHTTP500:
+		return 500
+	case NextHTTP503:
+		return 503
+	case NextHTTP403:
+		return 403
+	case NextHTTP404:
+		return 404
+	case NextHTTP429:
+		return 429
+	}
+	return 502
+}
+
+// next ends a failed try and decides, as nginx's ngx_http_upstream_next
+// does, whether another one is made.
+func (x *exchange) next(ft NextUpstream, status int) bool {
+	staleConn := x.cached && ft == NextError && x.resp.read == 0
+	if x.peer != nil {
+		failed := ft != NextHTTP403 && ft != NextHTTP404 && !staleConn
+		x.endTry(false, failed)
+		x.tries--
+	}
+	if staleConn {
+		// a kept connection the peer closed meanwhile is not the
+		// peer's fault, and does not use up a try
+		x.tries++
+	}
+	x.st.status = status
+	if x.requestSent && nonIdempotent(x.method) {
+		ft |= NextNonIdempotent
+	}
+	if x.tries <= 0 || x.h.opt.NextUpstream&ft != ft ||
+		(x.requestSent && x.streamBody) || !x.timeoutLeft() {
+		return false
+	}
+	return true
+}
+
+// canNext is nginx's test before trying the next peer for an upstream
+// answer with an error status: the answer is passed on unless another
+// try is both allowed and possible.
+func (x *exchange) canNext(ft NextUpstream) bool {
+	mask := ft
+	if x.requestSent && nonIdempotent(x.method) {
+		mask |= NextNonIdempotent
+	}
+	return x.tries > 1 && x.h.opt.NextUpstream&mask == mask &&
+		!(x.requestSent && x.streamBody) && x.timeoutLeft()
+}
+
+// endTry finishes the current try: times and byte counts for the
+// variables, the connection kept for reuse or closed, the peer released.
+func (x *exchange) endTry(keep, failed bool) {
+	st := x.st
+	if st.response < 0 {
+		st.response = time.Since(x.tryStart)
+	}
+	if pc := x.conn; pc != nil {
+		st.sent += pc.sent
+		st.recv += pc.recv
+		x.peer.AddTraffic(pc.sent, pc.recv)
+		pc.sent, pc.recv = 0, 0
+		x.br.Reset(nil)
+		x.conn = nil
+		if keep {
+			pc.deadline(time.Time{})
+			x.up.Keep(x.peer, pc, pc.requests)
+		} else {
+			pc.Close()
+		}
+	}
+	x.peer.Done(failed)
+	x.peer = nil
+	x.cached = false
+}
+
+// connect takes a kept connection to the peer or dials a new one.
+func (x *exchange) connect() NextUpstream {
+	x.resp = response{}
+	if nc := x.up.Idle(x.peer); nc != nil {
+		pc, ok := nc.(*pconn)
+		if !ok {
+			pc = &pconn{Conn: nc, born: time.Now()}
+		}
+		x.conn, x.cached = pc, true
+		x.st.connect = 0
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), x.h.opt.ConnectTimeout)
+		nc, err := x.h.dial(ctx, x.peer.Network, x.peer.Addr)
+		cancel()
+		if err != nil {
+			if isTimeout(err) || errors.Is(err, context.DeadlineExceeded) {
+				x.logf(gateway.LevelError, actConnect, errTimedOut, "upstream timed out")
+				return NextTimeout
+			}
+			x.logf(gateway.LevelError, actConnect, err, "connect() to %s failed", x.peer.Name)
+			return NextError
+		}
+		x.conn = &pconn{Conn: nc, born: time.Now()}
+		x.st.connect = time.Since(x.tryStart)
+	}
+	x.conn.requests++
+	x.br.Reset(x.conn)
+	return 0
+}
+
+// errTimedOut stands for ETIMEDOUT in log lines about our own timers.
+var errTimedOut = error(timeoutError{})
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// pconn is an upstream connection: it counts the bytes it carries and
+// the requests it served, and remembers when it was opened (for
+// keepalive_requests and keepalive_time).
+type pconn struct {
+	net.Conn
+	requests   int
+	born       time.Time
+	sent, recv int64
+}
+
+func (p *pconn) Read(b []byte) (int, error) {
+	n, err := p.Conn.Read(b)
+	p.recv += int64(n)
+	return n, err
+}
+
+func (p *pconn) Write(b []byte) (int, error) {
+	n, err := p.Conn.Write(b)
+	p.sent += int64(n)
+	return n, err
+}
+
+// Born is when the connection was opened.
+func (p *pconn) Born() time.Time { return p.born }
+
+// Requests is how many requests the connection has carried.
+func (p *pconn) Requests() int { return p.requests }
+
+func (p *pconn) deadline(t time.Time) { p.Conn.SetDeadline(t) }
+
+// readerFrom is what the upstream body copy reads from.
+var _ io.Reader = (*pconn)(nil)

@@ -1,0 +1,155 @@
+package listener
+
+import (
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/gonjet/gonjet/gateway"
+)
+
+// Settings are the limits the HTTP/1 engine applies to a connection before
+// the gateway sees its requests. As in nginx they come from the default
+// server of the listen socket, since the virtual server is only known once
+// the request header has been read.
+type Settings struct {
+	// ClientHeaderBufferSize is where a request header starts
+	// (client_header_buffer_size, 1k). Lines that do not fit move to one of
+	// LargeHeaderBuffers buffers of LargeHeaderBufferSize bytes
+	// (large_client_header_buffers, 4 8k): a request line longer than a
+	// large buffer is answered with 414, a longer header line or a header
+	// needing more buffers with 400 "Request Header Or Cookie Too Large".
+	ClientHeaderBufferSize int
+	LargeHeaderBuffers     int
+	LargeHeaderBufferSize  int
+	// MaxHeaders bounds the number of header lines (max_headers, 1000).
+	MaxHeaders int
+	// ClientHeaderTimeout bounds the time to receive a request header,
+	// and the wait for the first request of a connection (60s).
+	ClientHeaderTimeout time.Duration
+	// ClientBodyTimeout bounds each read of the request body (60s).
+	ClientBodyTimeout time.Duration
+	// SendTimeout bounds each write of the response (60s).
+	SendTimeout time.Duration
+	// KeepaliveTime is the longest a connection serves requests
+	// (keepalive_time, 1h).
+	KeepaliveTime time.Duration
+	// UnderscoresInHeaders accepts "_" in header names; otherwise such
+	// names are invalid (underscores_in_headers off).
+	UnderscoresInHeaders bool
+	// IgnoreInvalidHeaders drops header lines with invalid names instead
+	// of passing them on (ignore_invalid_headers on).
+	IgnoreInvalidHeaders bool
+	// ChunkedTransfer allows "Transfer-Encoding: chunked" answers to
+	// HTTP/1.1 requests when the length is unknown
+	// (chunked_transfer_encoding on).
+	ChunkedTransfer bool
+	// LingeringClose is "on", "off" or "always": whether, before closing,
+	// the engine reads what the client still sends for at most
+	// LingeringTime, waiting LingeringTimeout for each read, so that the
+	// client gets the answer instead of a reset (30s, 5s).
+	LingeringClose   string
+	LingeringTime    time.Duration
+	LingeringTimeout time.Duration
+	// ResetTimedoutConn closes timed-out connections with a reset.
+	ResetTimedoutConn bool
+	// ServerName is the default server's name, for error-log lines.
+	ServerName string
+	// ErrorLog receives the lines nginx logs about bad requests (at info
+	// level); nil logs errors to stderr.
+	ErrorLog gateway.ErrorLogger
+}
+
+// DefaultSettings returns nginx's defaults.
+func DefaultSettings() *Settings {
+	return &Settings{
+		ClientHeaderBufferSize: 1024,
+		LargeHeaderBuffers:     4,
+		LargeHeaderBufferSize:  8192,
+		MaxHeaders:             1000,
+		ClientHeaderTimeout:    60 * time.Second,
+		ClientBodyTimeout:      60 * time.Second,
+		SendTimeout:            60 * time.Second,
+		KeepaliveTime:          time.Hour,
+		IgnoreInvalidHeaders:   true,
+		ChunkedTransfer:        true,
+		LingeringClose:         "on",
+		LingeringTime:          30 * time.Second,
+		LingeringTimeout:       5 * time.Second,
+	}
+}
+
+var defaultSettings = DefaultSettings()
+
+var stderrLog gateway.ErrorLogger = &gateway.WriterLogger{Out: os.Stderr, Level: gateway.LevelError}
+
+// ServerSettings returns the settings of srv, the default server of a
+// listen socket of cfg: the header parsing switches of the server and the
+// timeouts and lingering of its server{} block; what gateway.CoreConf does
+// not hold keeps nginx's default.
+func ServerSettings(cfg *gateway.Config, srv *gateway.Server) *Settings {
+	s := DefaultSettings()
+	if cfg != nil && cfg.ErrorLog != nil {
+		s.ErrorLog = cfg.ErrorLog
+	}
+	if srv == nil {
+		return s
+	}
+	s.ServerName = srv.Name()
+	s.UnderscoresInHeaders = srv.UnderscoresInHeaders
+	s.IgnoreInvalidHeaders = srv.IgnoreInvalidHeaders
+	if srv.Root == nil {
+		return s
+	}
+	core := &srv.Root.Core
+	if core.ClientBodyTimeout > 0 {
+		s.ClientBodyTimeout = core.ClientBodyTimeout
+	}
+	if core.SendTimeout > 0 {
+		s.SendTimeout = core.SendTimeout
+	}
+	s.ChunkedTransfer = core.ChunkedTransfer
+	if core.LingeringClose != "" {
+		s.LingeringClose = core.LingeringClose
+	}
+	s.ResetTimedoutConn = core.ResetTimedoutConn
+	return s
+}
+
+// GatewaySettings returns a function for HTTP1.Settings that follows the
+// configuration g serves: after a reload, new requests get the settings
+// of the new snapshot. The settings are computed once per snapshot.
+func GatewaySettings(g *gateway.Gateway) func(listenKey string) *Settings {
+	var cache atomic.Pointer[settingsCache]
+	return func(key string) *Settings {
+		cfg := g.Config()
+		sc := cache.Load()
+		if sc == nil || sc.cfg != cfg {
+			sc = newSettingsCache(cfg)
+			cache.Store(sc)
+		}
+		if s, ok := sc.byKey[key]; ok {
+			return s
+		}
+		return sc.def
+	}
+}
+
+type settingsCache struct {
+	cfg   *gateway.Config
+	byKey map[string]*Settings
+	def   *Settings
+}
+
+func newSettingsCache(cfg *gateway.Config) *settingsCache {
+	sc := &settingsCache{cfg: cfg, byKey: map[string]*Settings{}}
+	if cfg == nil {
+		sc.def = defaultSettings
+		return sc
+	}
+	for _, k := range cfg.ListenKeys() {
+		sc.byKey[k] = ServerSettings(cfg, cfg.DefaultServer(k))
+	}
+	sc.def = ServerSettings(cfg, cfg.DefaultServer(""))
+	return sc
+}
