@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	_ "github.com/gonjet/gonjet/gateway/all"
 )
 
 // Version strings. The nginx line is the core version GoNJet answers to
