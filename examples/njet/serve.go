@@ -24,49 +24,23 @@ type process struct {
 	set   listener.Set
 	log   gateway.ErrorLogger
 	start *telemetry.ErrorLog // the -e (or default) log, used before a configuration names one
+
+	pid    string     // pid file
+	served chan error // Set.Serve's result
 }
 
 // serve starts the gateway and runs until a stop signal.
 func serve(p paths, o *options, res *conf.Result) int {
-	pr := &process{p: p, o: o}
-	if err := pr.openStartLog(); err != nil {
-		emerg(p, err)
-		return 1
-	}
-	cfg := pr.withLog(res.Config)
-	pr.log = cfg.ErrorLog
-	if err := cfg.Prepare(); err != nil {
-		pr.emerg(err)
-		return 1
-	}
-	pr.set.ErrorLog = pr.log
-	if err := pr.set.Apply(listener.Listens(cfg)); err != nil {
-		pr.emerg(err)
-		return 1
-	}
-	g, err := gateway.New(cfg)
+	pr, err := start(p, o, res)
 	if err != nil {
-		pr.emerg(err)
 		return 1
 	}
-	pr.g = g
-	pid := pidFile(p, res)
-	if err := os.WriteFile(pid, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-		pr.emerg(fmt.Errorf("open() \"%s\" failed (%v)", pid, errnoText(err)))
-		pr.set.Close()
-		return 1
-	}
-	defer os.Remove(pid)
-
+	defer os.Remove(pr.pid)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
-	served := make(chan error, 1)
-	go func() { served <- pr.set.Serve(listener.NewHTTP1(g)) }()
-	pr.log.Log(gateway.LevelNotice, 0, "GoNJet "+njetVersion+" started, pid "+strconv.Itoa(os.Getpid()))
-
 	for {
 		select {
-		case err := <-served:
+		case err := <-pr.served:
 			if err != nil && err != listener.ErrClosed {
 				pr.log.Log(gateway.LevelAlert, 0, err.Error())
 				return 1
@@ -82,19 +56,66 @@ func serve(p paths, o *options, res *conf.Result) int {
 					pr.log.Log(gateway.LevelAlert, 0, err.Error())
 				}
 			case syscall.SIGQUIT:
-				pr.log.Log(gateway.LevelNotice, 0, "gracefully shutting down")
-				pr.set.Shutdown(context.Background())
-				g.Close()
-				pr.log.Log(gateway.LevelNotice, 0, "exit")
+				pr.stop(true)
 				return 0
 			default:
-				pr.log.Log(gateway.LevelNotice, 0, "exiting")
-				pr.set.Close()
-				g.Close()
+				pr.stop(false)
 				return 0
 			}
 		}
 	}
+}
+
+// start opens the logs and sockets of a built configuration, writes the
+// pid file and starts serving. Errors have been reported when it returns
+// one.
+func start(p paths, o *options, res *conf.Result) (*process, error) {
+	pr := &process{p: p, o: o, served: make(chan error, 1)}
+	if err := pr.openStartLog(); err != nil {
+		emerg(p, err)
+		return nil, err
+	}
+	cfg := pr.withLog(res.Config)
+	pr.log = cfg.ErrorLog
+	if err := cfg.Prepare(); err != nil {
+		pr.emerg(err)
+		return nil, err
+	}
+	pr.set.ErrorLog = pr.log
+	if err := pr.set.Apply(listener.Listens(cfg)); err != nil {
+		pr.emerg(err)
+		return nil, err
+	}
+	g, err := gateway.New(cfg)
+	if err != nil {
+		pr.emerg(err)
+		pr.set.Close()
+		return nil, err
+	}
+	pr.g = g
+	pr.pid = pidFile(p, res)
+	if err := os.WriteFile(pr.pid, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		err = fmt.Errorf("open() \"%s\" failed (%v)", pr.pid, errnoText(err))
+		pr.emerg(err)
+		pr.set.Close()
+		return nil, err
+	}
+	go func() { pr.served <- pr.set.Serve(listener.NewHTTP1(g)) }()
+	pr.log.Log(gateway.LevelNotice, 0, "GoNJet "+njetVersion+" started, pid "+strconv.Itoa(os.Getpid()))
+	return pr, nil
+}
+
+// stop ends serving: gracefully (requests in flight finish) or at once.
+func (pr *process) stop(graceful bool) {
+	if graceful {
+		pr.log.Log(gateway.LevelNotice, 0, "gracefully shutting down")
+		pr.set.Shutdown(context.Background())
+	} else {
+		pr.log.Log(gateway.LevelNotice, 0, "exiting")
+		pr.set.Close()
+	}
+	pr.g.Close()
+	pr.log.Log(gateway.LevelNotice, 0, "exit")
 }
 
 // openStartLog opens the error log given with -e, or logs/error.log under
@@ -138,8 +159,9 @@ func (pr *process) emerg(err error) {
 
 // reload builds a new snapshot from the configuration file and swaps it
 // in. A configuration that does not build, or whose sockets cannot be
-// opened, is logged and dropped: the running one stays.
-func (pr *process) reload() {
+// opened, is logged and dropped: the running one stays. It reports
+// whether the new configuration was taken.
+func (pr *process) reload() bool {
 	pr.log.Log(gateway.LevelNotice, 0, "signal 1 (SIGHUP) received from "+strconv.Itoa(os.Getppid())+", reconfiguring")
 	res, err := load(pr.p, pr.o, pr.g.Config())
 	if err == nil {
@@ -150,22 +172,23 @@ func (pr *process) reload() {
 		if res != nil {
 			retire(res.Config)
 		}
-		return
+		return false
 	}
 	cfg := pr.withLog(res.Config)
 	if err := pr.set.Apply(listener.Listens(cfg)); err != nil {
 		pr.log.Log(gateway.LevelEmerg, 0, err.Error())
 		retire(cfg)
-		return
+		return false
 	}
 	if err := pr.g.Load(cfg); err != nil {
 		pr.log.Log(gateway.LevelEmerg, 0, err.Error())
 		pr.set.Apply(listener.Listens(pr.g.Config()))
 		retire(cfg)
-		return
+		return false
 	}
 	pr.log = cfg.ErrorLog
 	pr.set.ErrorLog = pr.log
+	return true
 }
 
 // retire releases what a snapshot that never served opened.
