@@ -35,6 +35,10 @@ const (
 // minZoneSize is nginx's smallest upstream zone: eight 4 KiB pages.
 const minZoneSize = 8 * 4096
 
+// hostResolver resolves the host names of njet.conf upstreams and of
+// Resolve; tests replace it.
+var hostResolver Resolver = net.DefaultResolver
+
 func init() {
 	conf.Register(&conf.Module{
 		Name:   "upstream",
@@ -127,7 +131,7 @@ func setUpstream(bl *conf.Block, n *conf.Node) error {
 		}
 	}
 
-	d := &decl{cfg: Config{Name: name}, flags: flagsAll, resolver: net.DefaultResolver}
+	d := &decl{cfg: Config{Name: name}, flags: flagsAll, resolver: hostResolver}
 	if _, err := bl.Nest(n, conf.Upstream, nil, d); err != nil {
 		return err
 	}
@@ -431,7 +435,7 @@ func ImplicitDefault(b *conf.Builder, n *conf.Node, hostport string, defaultPort
 			}
 		}
 	}
-	ref.u, ref.err = implicitUpstream(context.Background(), net.DefaultResolver, host, eff, prev)
+	ref.u, ref.err = implicitUpstream(context.Background(), hostResolver, host, eff, prev)
 	if ref.err != nil {
 		ref.u, _ = newUpstream(Config{Name: host})
 		ref.u.mu = new(sync.Mutex)
@@ -538,7 +542,7 @@ func Resolve(ctx context.Context, hostport string) (*Upstream, error) {
 	if port == 0 {
 		port = 80
 	}
-	u, err := implicitUpstream(ctx, net.DefaultResolver, host, port, nil)
+	u, err := implicitUpstream(ctx, hostResolver, host, port, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s could not be resolved (%v)", host, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"hash/crc32"
 	"net/netip"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -67,11 +66,10 @@ func (u *Upstream) pickHash(t *Tried, key []byte) *Peer {
 		return u.pickRR(t)
 	}
 	now := u.nowSec()
-	var buf [20]byte
 	for {
 		var crc uint32
 		if t.rehash > 0 {
-			crc = crc32.ChecksumIEEE(strconv.AppendUint(buf[:0], uint64(t.rehash), 10))
+			crc = crcDecimal(t.rehash)
 		}
 		crc = crc32.Update(crc, crc32.IEEETable, key)
 		t.hash += (crc >> 16) & 0x7fff
@@ -85,6 +83,26 @@ func (u *Upstream) pickHash(t *Tried, key []byte) *Peer {
 			return u.pickRR(t)
 		}
 	}
+}
+
+// crcDecimal is the CRC-32 of n in decimal, computed byte by byte so the
+// digits stay on the stack (crc32.Update would move them to the heap).
+func crcDecimal(n uint32) uint32 {
+	var buf [10]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	crc := ^uint32(0)
+	for _, c := range buf[i:] {
+		crc = crc32.IEEETable[byte(crc)^c] ^ crc>>8
+	}
+	return ^crc
 }
 
 // chashPoint is one point of the ketama continuum, owned by the peers
@@ -179,15 +197,7 @@ func (u *Upstream) pickCHash(t *Tried, key []byte) *Peer {
 			if t.has(i) || p.serverID != server || p.unavailable(now) {
 				continue
 			}
-			st := p.st
-			st.currentWeight += st.effectiveWeight
-			total += st.effectiveWeight
-			if st.effectiveWeight < p.Weight {
-				st.effectiveWeight++
-			}
-			if best == nil || st.currentWeight > best.st.currentWeight {
-				best = p
-			}
+			best = gain(p, best, &total)
 		}
 		if best != nil {
 			best.st.currentWeight -= total

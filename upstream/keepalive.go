@@ -195,33 +195,14 @@ func newKeepalive(cfg *Config, clock func() time.Time) *keepalive {
 	if cfg.Keepalive <= 0 {
 		return nil
 	}
-	k := &keepalive{
+	return &keepalive{
 		max:      cfg.Keepalive,
-		requests: cfg.KeepaliveRequests,
-		timeout:  cfg.KeepaliveTimeout,
-		lifetime: cfg.KeepaliveTime,
+		requests: setting(cfg.KeepaliveRequests, DefaultKeepaliveRequests),
+		timeout:  setting(cfg.KeepaliveTimeout, DefaultKeepaliveTimeout),
+		lifetime: setting(cfg.KeepaliveTime, DefaultKeepaliveTime),
 		clock:    clock,
 		byKey:    map[string]*idleConn{},
 	}
-	switch {
-	case k.requests == 0:
-		k.requests = DefaultKeepaliveRequests
-	case k.requests < 0:
-		k.requests = 0
-	}
-	switch {
-	case k.timeout == 0:
-		k.timeout = DefaultKeepaliveTimeout
-	case k.timeout < 0:
-		k.timeout = 0
-	}
-	switch {
-	case k.lifetime == 0:
-		k.lifetime = DefaultKeepaliveTime
-	case k.lifetime < 0:
-		k.lifetime = 0
-	}
-	return k
 }
 
 func (k *keepalive) alloc() *idleConn {

@@ -42,6 +42,7 @@ type Peer struct {
 	Network string
 	Addr    string
 
+	// The Server's settings, nginx's defaults applied.
 	Weight      int
 	MaxFails    int           // 0: failure accounting off
 	FailTimeout time.Duration // whole seconds

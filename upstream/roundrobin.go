@@ -11,7 +11,7 @@ func (u *Upstream) pickRR(t *Tried) *Peer {
 	now := u.nowSec()
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return tiered(u, t, now, getRR)
+	return tiered(u, t, now, false)
 }
 
 // pickLeastConn is nginx's ngx_http_upstream_get_least_conn_peer.
@@ -22,15 +22,15 @@ func (u *Upstream) pickLeastConn(t *Tried) *Peer {
 	now := u.nowSec()
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return tiered(u, t, now, getLeastConn)
+	return tiered(u, t, now, true)
 }
 
-// tiered runs get on the primary tier and, when it finds nothing and the
+// tiered picks from the primary tier and, when it finds nothing and the
 // upstream has backup servers, moves the request to the backup tier for
 // good (nginx switches rrp->peers and clears the tried bits).
-func tiered(u *Upstream, t *Tried, now int64, get func(*peerSet, *Tried, int64) *Peer) *Peer {
+func tiered(u *Upstream, t *Tried, now int64, leastConn bool) *Peer {
 	if !t.backup {
-		if p := get(&u.primary, t, now); p != nil {
+		if p := get(&u.primary, t, now, leastConn); p != nil {
 			return p
 		}
 		if len(u.backup.peers) == 0 {
@@ -39,7 +39,16 @@ func tiered(u *Upstream, t *Tried, now int64, get func(*peerSet, *Tried, int64) 
 		t.backup = true
 		t.clearBits()
 	}
-	return get(&u.backup, t, now)
+	return get(&u.backup, t, now, leastConn)
+}
+
+// get is a direct call rather than a function value so that the Tried of
+// a request does not escape to the heap.
+func get(s *peerSet, t *Tried, now int64, leastConn bool) *Peer {
+	if leastConn {
+		return getLeastConn(s, t, now)
+	}
+	return getRR(s, t, now)
 }
 
 // getRR picks by smooth weighted round robin: every candidate gains its
@@ -63,15 +72,7 @@ func getRR(s *peerSet, t *Tried, now int64) *Peer {
 		if t.has(i) || p.unavailable(now) {
 			continue
 		}
-		st := p.st
-		st.currentWeight += st.effectiveWeight
-		total += st.effectiveWeight
-		if st.effectiveWeight < p.Weight {
-			st.effectiveWeight++
-		}
-		if best == nil || st.currentWeight > best.st.currentWeight {
-			best = p
-		}
+		best = gain(p, best, &total)
 	}
 	if best == nil {
 		return nil
@@ -113,19 +114,28 @@ func getLeastConn(s *peerSet, t *Tried, now int64) *Peer {
 			if p.unavailable(now) {
 				continue
 			}
-			st := p.st
-			st.currentWeight += st.effectiveWeight
-			total += st.effectiveWeight
-			if st.effectiveWeight < p.Weight {
-				st.effectiveWeight++
-			}
-			if st.currentWeight > best.st.currentWeight {
-				best = p
-			}
+			best = gain(p, best, &total)
 		}
 	}
 	best.st.currentWeight -= total
 	return take(best, t, now)
+}
+
+// gain is one candidate's step of a smooth weighted round robin round:
+// the candidate's current weight grows by its effective weight (which
+// itself recovers by one towards Weight after failures lowered it), and
+// the candidate becomes the round's leader if it is now ahead of best.
+func gain(p, best *Peer, total *int) *Peer {
+	st := p.st
+	st.currentWeight += st.effectiveWeight
+	*total += st.effectiveWeight
+	if st.effectiveWeight < p.Weight {
+		st.effectiveWeight++
+	}
+	if best == nil || st.currentWeight > best.st.currentWeight {
+		return p
+	}
+	return best
 }
 
 // take books a picked peer: one more request in flight, then mark.

@@ -156,19 +156,8 @@ func prepareServer(ctx context.Context, r Resolver, s Server) (serverSpec, error
 	if s.MaxConns < 0 {
 		return serverSpec{}, fmt.Errorf("invalid max_conns %d of server %q", s.MaxConns, s.Addr)
 	}
-	switch {
-	case s.MaxFails == 0:
-		s.MaxFails = DefaultMaxFails
-	case s.MaxFails < 0:
-		s.MaxFails = 0
-	}
-	switch {
-	case s.FailTimeout == 0:
-		s.FailTimeout = DefaultFailTimeout
-	case s.FailTimeout < 0:
-		s.FailTimeout = 0
-	}
-	s.FailTimeout = s.FailTimeout.Truncate(time.Second)
+	s.MaxFails = setting(s.MaxFails, DefaultMaxFails)
+	s.FailTimeout = setting(s.FailTimeout, DefaultFailTimeout).Truncate(time.Second)
 	eps, err := resolveServer(ctx, r, s.Addr)
 	if err != nil {
 		return serverSpec{}, err
@@ -267,6 +256,18 @@ func build(u *Upstream, servers []serverSpec, prev *Upstream) (*Upstream, error)
 	return u, nil
 }
 
+// setting applies the convention of Server and Config fields: zero means
+// nginx's default def, a negative value an explicit zero.
+func setting[T int | time.Duration](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
 type peerKey struct {
 	name string
 	n    int // occurrence of the same address
@@ -320,7 +321,10 @@ func (u *Upstream) nowSec() int64 { return u.clock().Unix() }
 // Pick chooses the peer for the next try of a request. t is the request's
 // selection state (which peers it has tried); clientIP is the client
 // address for ip_hash and hashKey the evaluated HashKey for hash; both
-// are ignored by the other methods. The peer is counted as busy until
+// are ignored by the other methods. An IPv4-mapped IPv6 address hashes as
+// IPv6, as it does in nginx; pass clientIP.Unmap() when a listener
+// reports IPv4 clients that way. An empty hashKey falls back to round
+// robin. The peer is counted as busy until
 // its Done is called, which must happen exactly once per picked peer.
 //
 // Pick returns ErrNoLive when no peer is available.
