@@ -104,10 +104,12 @@ func openFailed(c *gateway.Ctx, op, path string, err error) gateway.Result {
 func SendFile(c *gateway.Ctx, f io.ReaderAt, size, mtime int64) gateway.Result {
 	core := &c.Loc.Core
 	h := &c.RespHeader
-	// An error page served from a file goes out with the error's status;
-	// 304 and 206 are only for what would be a 200.
+	// An error page served from a file goes out with the status
+	// error_page imposes, which the gateway applies after this handler:
+	// 304 and 206, derived from a 200, are for plain answers only.
 	status := c.ForcedStatus()
-	if status == 0 {
+	plain := status == 0
+	if plain {
 		status = 200
 	}
 	etag := ""
@@ -118,7 +120,7 @@ func SendFile(c *gateway.Ctx, f io.ReaderAt, size, mtime int64) gateway.Result {
 	if status == 200 || status == 206 || status == 304 {
 		h.Set("Last-Modified", gateway.FormatHTTPTime(mtime))
 	}
-	if status == 200 {
+	if plain {
 		switch Precondition(c, mtime, etag) {
 		case 412:
 			return gateway.Status(412)
@@ -139,7 +141,7 @@ func SendFile(c *gateway.Ctx, f io.ReaderAt, size, mtime int64) gateway.Result {
 		}
 	}
 	var rs []byteRange
-	if status == 200 && core.MaxRanges != 0 && c.Req.ProtoMajor >= 1 {
+	if plain && core.MaxRanges != 0 && c.Req.ProtoMajor >= 1 {
 		var code int
 		rs, code = parseRanges(c, size, mtime, etag, core.MaxRanges)
 		switch code {

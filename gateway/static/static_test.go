@@ -13,7 +13,9 @@ import (
 
 	"github.com/gonjet/gonjet/gateway"
 	"github.com/gonjet/gonjet/gateway/conf"
+	_ "github.com/gonjet/gonjet/gateway/filter/access"
 	_ "github.com/gonjet/gonjet/gateway/filter/headers"
+	_ "github.com/gonjet/gonjet/gateway/filter/rewrite"
 	"github.com/gonjet/gonjet/gateway/gatewaytest"
 	_ "github.com/gonjet/gonjet/gateway/static"
 )
@@ -39,7 +41,9 @@ func tree(t *testing.T, files map[string]string) string {
 func load(t *testing.T, root, server string) *gateway.Gateway {
 	t.Helper()
 	server = strings.ReplaceAll(server, "%ROOT%", root)
-	return gatewaytest.Load(t, "events {}\nhttp {\n server {\n listen 80;\n server_name localhost;\n"+server+"\n }\n}\n")
+	g := gatewaytest.Load(t, "events {}\nhttp {\n server {\n listen 80;\n server_name localhost;\n"+server+"\n }\n}\n")
+	recordLog(g) // keeps expected error lines out of the test output
+	return g
 }
 
 // logRecorder keeps error-log lines.
@@ -77,7 +81,7 @@ func do(g *gateway.Gateway, method, target string, hdr ...string) *gatewaytest.R
 }
 
 func TestStaticServesFileWithTypeLengthAndValidators(t *testing.T) {
-	root := tree(t, map[string]string{"t.html": "hello", "a.JS": "x", "noext": "y", "d.x/file": "z"})
+	root := tree(t, map[string]string{"t.html": "hello", "a.GIF": "x", "noext": "y", "d.x/file": "z"})
 	mtime := time.Unix(1700000000, 0)
 	require.NoError(t, os.Chtimes(filepath.Join(root, "t.html"), mtime, mtime))
 	g := load(t, root, "root %ROOT%;")
@@ -92,9 +96,9 @@ func TestStaticServesFileWithTypeLengthAndValidators(t *testing.T) {
 	require.Equal(t, "bytes", r.Header.Get("Accept-Ranges"))
 
 	for _, tc := range []struct{ uri, ctype string }{
-		{"/a.JS", "application/javascript"}, // extensions are case-insensitive
-		{"/noext", "text/plain"},            // default_type
-		{"/d.x/file", "text/plain"},         // a dot in a directory is no extension
+		{"/a.GIF", "image/gif"},     // extensions are case-insensitive
+		{"/noext", "text/plain"},    // default_type
+		{"/d.x/file", "text/plain"}, // a dot in a directory is no extension
 	} {
 		r := gatewaytest.Get(t, g, tc.uri)
 		require.Equal(t, 200, r.Status, tc.uri)
@@ -483,5 +487,151 @@ func TestConfigErrors(t *testing.T) {
 		_, err := conf.LoadString(src, conf.Options{Prefix: t.TempDir()})
 		require.Error(t, err, tc.conf)
 		require.Contains(t, err.Error(), tc.err, tc.conf)
+	}
+}
+
+func TestConditionalRequestsFollowCoreSettings(t *testing.T) {
+	root := tree(t, map[string]string{"t": ""})
+	mtime := time.Unix(1700000000, 0)
+	require.NoError(t, os.Chtimes(filepath.Join(root, "t"), mtime, mtime))
+	g := load(t, root, `
+		root %ROOT%;
+		location /before/ { alias %ROOT%/; if_modified_since before; }
+		location /off/ { alias %ROOT%/; if_modified_since off; }
+		location /noetag/ { alias %ROOT%/; etag off; }
+	`)
+	later := "Tue, 19 Jan 2038 03:14:07 GMT"
+	for _, tc := range []struct {
+		name, uri string
+		hdr       []string
+		status    int
+	}{
+		{"exact needs the same time", "/t", []string{"If-Modified-Since", later}, 200},
+		{"before accepts a later time", "/before/t", []string{"If-Modified-Since", later}, 304},
+		{"off ignores the date", "/off/t", []string{"If-Modified-Since", "Tue, 14 Nov 2023 22:13:20 GMT"}, 200},
+		{"no etag, no match", "/noetag/t", []string{"If-None-Match", fmt.Sprintf(`"%x-0"`, mtime.Unix())}, 200},
+		{"no etag, if-match fails", "/noetag/t", []string{"If-Match", `"x"`}, 412},
+	} {
+		r := do(g, "GET", tc.uri, tc.hdr...)
+		require.Equal(t, tc.status, r.Status, tc.name)
+	}
+	require.False(t, gatewaytest.Get(t, g, "/noetag/t").Header.Has("ETag"))
+}
+
+func TestErrorPageServedFromFile(t *testing.T) {
+	root := tree(t, map[string]string{"err/404.html": "custom", "ok.html": "fine"})
+	g := load(t, root, `
+		root %ROOT%;
+		error_page 404 /err/404.html;
+		error_page 403 =200 /ok.html;
+		location /forbidden/ { index none.html; }
+	`)
+	r := gatewaytest.Get(t, g, "/missing")
+	require.Equal(t, 404, r.Status)
+	require.Equal(t, "custom", string(r.Body))
+	require.Equal(t, "text/html", r.Header.Get("Content-Type"))
+
+	require.NoError(t, os.Mkdir(filepath.Join(root, "forbidden"), 0o755))
+	r = do(g, "GET", "/forbidden/", "Range", "bytes=0-1")
+	// nginx would send 206 here; the gateway applies error_page's status
+	// after the handler, so a forced status always gets the whole file
+	require.Equal(t, 200, r.Status)
+	require.Equal(t, "fine", string(r.Body))
+}
+
+func TestLimitExceptKeepsTheStaticHandler(t *testing.T) {
+	root := tree(t, map[string]string{"t.html": "hello"})
+	g := load(t, root, `
+		root %ROOT%;
+		location / { limit_except PUT { allow all; } }
+		location /deny/ { limit_except PUT { deny all; } }
+	`)
+	// GET is not listed, so the limit_except block applies; it has no
+	// content handler of its own and uses its location's
+	r := gatewaytest.Get(t, g, "/t.html")
+	require.Equal(t, 200, r.Status)
+	require.Equal(t, "hello", string(r.Body))
+	require.Equal(t, 403, gatewaytest.Get(t, g, "/deny/t.html").Status)
+}
+
+func TestAutoindexFormats(t *testing.T) {
+	root := tree(t, map[string]string{
+		"list/b.txt":                      "12345",
+		"list/a&b.txt":                    "",
+		"list/sub dir/":                   "",
+		"list/.hidden":                    "",
+		"list/" + strings.Repeat("n", 60): "",
+		"list/big.bin":                    strings.Repeat("x", 20000),
+	})
+	mtime := time.Date(2020, 3, 4, 5, 6, 7, 0, time.UTC)
+	entries, err := os.ReadDir(filepath.Join(root, "list"))
+	require.NoError(t, err)
+	for _, e := range entries {
+		require.NoError(t, os.Chtimes(filepath.Join(root, "list", e.Name()), mtime, mtime))
+	}
+	g := load(t, root, `
+		root %ROOT%;
+		autoindex on;
+		location /json/ { alias %ROOT%/list/; autoindex_format json; }
+		location /xml/ { alias %ROOT%/list/; autoindex_format xml; }
+		location /jsonp/ { alias %ROOT%/list/; autoindex_format jsonp; }
+		location /exact/ { alias %ROOT%/list/; autoindex_exact_size on; }
+		location /rounded/ { alias %ROOT%/list/; autoindex_exact_size off; }
+	`)
+
+	r := gatewaytest.Get(t, g, "/list/")
+	require.Equal(t, 200, r.Status)
+	require.Equal(t, "text/html", r.Header.Get("Content-Type"))
+	long := strings.Repeat("n", 60)
+	want := "<html>\r\n<head><title>Index of /list/</title></head>\r\n<body>\r\n<h1>Index of /list/</h1><hr><pre><a href=\"../\">../</a>\r\n" +
+		"<a href=\"sub%20dir/\">sub dir/</a>" + strings.Repeat(" ", 42) + " 04-Mar-2020 05:06                   -\r\n" +
+		"<a href=\"a%26b.txt\">a&amp;b.txt</a>" + strings.Repeat(" ", 43) + " 04-Mar-2020 05:06                   0\r\n" +
+		"<a href=\"b.txt\">b.txt</a>" + strings.Repeat(" ", 45) + " 04-Mar-2020 05:06                   5\r\n" +
+		"<a href=\"big.bin\">big.bin</a>" + strings.Repeat(" ", 43) + " 04-Mar-2020 05:06               20000\r\n" +
+		"<a href=\"" + long + "\">" + long[:47] + "..&gt;</a> 04-Mar-2020 05:06                   0\r\n" +
+		"</pre><hr></body>\r\n</html>\r\n"
+	require.Equal(t, want, string(r.Body))
+
+	r = gatewaytest.Get(t, g, "/rounded/")
+	require.Contains(t, string(r.Body), "big.bin</a>"+strings.Repeat(" ", 43)+" 04-Mar-2020 05:06 "+"    20K\r\n")
+	require.Contains(t, string(r.Body), "b.txt</a>"+strings.Repeat(" ", 45)+" 04-Mar-2020 05:06 "+"      5\r\n")
+	require.Contains(t, string(r.Body), "sub dir/</a>"+strings.Repeat(" ", 42)+" 04-Mar-2020 05:06 "+"      -\r\n")
+
+	r = gatewaytest.Get(t, g, "/json/")
+	require.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	require.True(t, strings.HasPrefix(string(r.Body), "[\r\n{ \"name\":\"sub dir\", \"type\":\"directory\", \"mtime\":\"Wed, 04 Mar 2020 05:06:07 GMT\" },\r\n{ \"name\":\"a&b.txt\", \"type\":\"file\", \"mtime\":\"Wed, 04 Mar 2020 05:06:07 GMT\", \"size\":0 },"), string(r.Body))
+	require.True(t, strings.HasSuffix(string(r.Body), " }\r\n]"))
+
+	r = gatewaytest.Get(t, g, "/jsonp/?callback=cb")
+	require.Equal(t, "application/javascript", r.Header.Get("Content-Type"))
+	require.True(t, strings.HasPrefix(string(r.Body), "/* callback */\r\ncb([\r\n"))
+	require.True(t, strings.HasSuffix(string(r.Body), "]);"))
+	require.Equal(t, 400, gatewaytest.Get(t, g, "/jsonp/?callback=a(b)").Status)
+
+	r = gatewaytest.Get(t, g, "/xml/")
+	require.Equal(t, "text/xml; charset=utf-8", r.Header.Get("Content-Type"))
+	require.Contains(t, string(r.Body), "<?xml version=\"1.0\"?>\r\n<list>\r\n<directory mtime=\"2020-03-04T05:06:07Z\">sub dir</directory>\r\n<file mtime=\"2020-03-04T05:06:07Z\" size=\"0\">a&amp;b.txt</file>\r\n")
+
+	require.Equal(t, 404, gatewaytest.Get(t, g, "/nx/").Status)
+}
+
+func TestIfBlockServesFilesWithItsOwnSettings(t *testing.T) {
+	root := tree(t, map[string]string{"t.html": "main", "other/t.html": "other"})
+	g := load(t, root, `
+		root %ROOT%;
+		location / {
+			if ($arg_h) { add_header X-If yes; }
+			if ($arg_r) { root %ROOT%/other; }
+		}
+	`)
+	for _, tc := range []struct{ uri, body, xif string }{
+		{"/t.html", "main", ""},
+		{"/t.html?h=1", "main", "yes"},
+		{"/t.html?r=1", "other", ""},
+	} {
+		r := gatewaytest.Get(t, g, tc.uri)
+		require.Equal(t, 200, r.Status, tc.uri)
+		require.Equal(t, tc.body, string(r.Body), tc.uri)
+		require.Equal(t, tc.xif, r.Header.Get("X-If"), tc.uri)
 	}
 }
