@@ -366,3 +366,9 @@ func TestCoreVarsHostnameIsLowerCase(t *testing.T) {
 	require.Equal(t, v, hostname())
 	require.NotContains(t, v, "A")
 }
+
+func TestCoreVarsFollowRealIPAddress(t *testing.T) {
+	c := varCtx("GET", "/")
+	c.SetRemoteAddr("203.0.113.9:")
+	checkVars(t, c, []varCase{{"remote_addr", "203.0.113.9", true}, {"remote_port", "", true}, {"binary_remote_addr", "\xcb\x00\x71\x09", true}})
+}

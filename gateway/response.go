@@ -23,9 +23,7 @@ func (c *Ctx) SendHeader() error {
 	}
 	c.headerSent = true
 	if c.forceStatus != 0 {
-		if c.Status != c.forceStatus && c.Status != 0 && c.Status < 300 {
-			// an error page's own 200 takes the status of the error
-		}
+		// an error page answers with the status of the error it replaces
 		c.Status = c.forceStatus
 	}
 	if c.Status == 0 {

@@ -56,7 +56,7 @@ func (c *Ctx) sendSpecial(status int) {
 	}
 	c.Status = sendStatus
 	h := &c.RespHeader
-	for _, n := range [...]string{"Content-Length", "Content-Type", "Content-Encoding", "Accept-Ranges", "Last-Modified", "ETag", "Transfer-Encoding", "Content-Range"} {
+	for _, n := range [...]string{"Content-Length", "Content-Type", "Content-Encoding", "Accept-Ranges", "Last-Modified", "ETag", "Transfer-Encoding"} {
 		h.Del(n)
 	}
 	title := errorPageTitle(status)

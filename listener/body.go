@@ -55,8 +55,11 @@ type body struct {
 }
 
 func (b *body) reset(c *conn, kind int, length int64, expect bool) {
-	*b = body{c: c, kind: kind, remain: length, expect: expect}
-	if kind == bodyNone || (kind == bodyLength && length == 0) {
+	*b = body{c: c, kind: kind, expect: expect}
+	switch {
+	case kind == bodyLength && length > 0:
+		b.remain = length
+	case kind != bodyChunked:
 		b.eof = true
 	}
 }

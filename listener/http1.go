@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -94,6 +93,8 @@ type conn struct {
 	resp     response
 	hijacked bool
 	scratch  []byte
+	// keepaliveWait is how long to wait for the next request
+	keepaliveWait time.Duration
 }
 
 // lineSpan is a header line at offset start of conn.hdr.
@@ -193,9 +194,13 @@ func (c *conn) serve() {
 			}
 		}
 	}()
-	c.st = c.settings()
-	wait := c.st.ClientHeaderTimeout
+	wait := time.Duration(-1)
 	for {
+		c.st = c.settings()
+		if wait < 0 {
+			// the first request may take client_header_timeout to come
+			wait = c.st.ClientHeaderTimeout
+		}
 		c.rd.flush = true
 		c.wr.timeout = c.st.SendTimeout
 		if c.br.Buffered() == 0 {
@@ -211,13 +216,11 @@ func (c *conn) serve() {
 				c.nc.Close()
 				return
 			}
-			c.st = c.settings()
 		}
 		if !c.serveRequest(time.Now()) {
 			return
 		}
-		c.st = c.settings()
-		wait = c.resp.c.keepaliveWait
+		wait = c.keepaliveWait
 	}
 }
 
@@ -812,6 +815,3 @@ func (w *connWriter) Write(p []byte) (int, error) {
 	}
 	return w.c.nc.Write(p)
 }
-
-// ensure os is used on every platform (stderr logger lives in settings.go)
-var _ = os.Stderr

@@ -161,6 +161,15 @@ func LocationAccessLog(loc *gateway.Location) *LocationLog {
 	return l
 }
 
+var locationErrorLogKey = gateway.NewExtKey()
+
+// LocationErrorLog returns the error logs that error_log directives gave
+// loc (or the server or http level above it), nil when none did.
+func LocationErrorLog(loc *gateway.Location) ErrorLogs {
+	l, _ := loc.ExtValue(locationErrorLogKey).(ErrorLogs)
+	return l
+}
+
 // FileCache keeps the descriptors of log files named with variables open
 // between requests, as open_log_file_cache does: up to Max files, each
 // kept once used MinUses times, closed after Inactive without use, and

@@ -13,21 +13,27 @@ import (
 // The njet.conf directives of nginx's log module (log_format, access_log,
 // open_log_file_cache) and of the core's error_log.
 
-var mod = conf.Register(&conf.Module{
-	Name:    "log",
-	NewConf: func() any { return &logConf{} },
-	Merge:   mergeLogConf,
-	Apply:   applyLogConf,
-	Finish:  finish,
-	Directives: []conf.Directive{
-		{Name: "log_format", Context: conf.HTTP, Args: conf.TwoOrMore, Set: setLogFormat},
-		{Name: "access_log", Context: conf.HTTP | conf.Server | conf.Location | conf.LocationIf | conf.LimitExcept,
-			Args: conf.OneOrMore, Set: setAccessLog},
-		{Name: "open_log_file_cache", Context: conf.HTTP | conf.Server | conf.Location, Args: conf.Take1234, Set: setOpenLogFileCache},
-		{Name: "error_log", Context: conf.Main | conf.HTTP | conf.Server | conf.Location | conf.Stream | conf.StreamServer,
-			Args: conf.OneOrMore, Set: setErrorLog},
-	},
-})
+// mod is the module; its setters reach their configuration through it,
+// hence the assignment in init.
+var mod *conf.Module
+
+func init() {
+	mod = conf.Register(&conf.Module{
+		Name:    "log",
+		NewConf: func() any { return &logConf{} },
+		Merge:   mergeLogConf,
+		Apply:   applyLogConf,
+		Finish:  finish,
+		Directives: []conf.Directive{
+			{Name: "log_format", Context: conf.HTTP, Args: conf.TwoOrMore, Set: setLogFormat},
+			{Name: "access_log", Context: conf.HTTP | conf.Server | conf.Location | conf.LocationIf | conf.LimitExcept,
+				Args: conf.OneOrMore, Set: setAccessLog},
+			{Name: "open_log_file_cache", Context: conf.HTTP | conf.Server | conf.Location, Args: conf.Take1234, Set: setOpenLogFileCache},
+			{Name: "error_log", Context: conf.Main | conf.HTTP | conf.Server | conf.Location | conf.Stream | conf.StreamServer,
+				Args: conf.OneOrMore, Set: setErrorLog},
+		},
+	})
+}
 
 // logConf is the module's configuration at one level.
 type logConf struct {
@@ -61,6 +67,7 @@ type build struct {
 	compiled map[*Format]*Format
 	files    map[string]*File
 	closers  []func() error
+	opens    []func() error // run by finish: files are opened last
 	mainLog  ErrorLogs
 	httpLog  ErrorLogs
 	defLog   *accessDecl
@@ -107,18 +114,17 @@ func (st *build) compile(f *Format) (*Format, error) {
 	return c, nil
 }
 
-// file opens (once per build) the log file at an absolute path.
-func (st *build) file(path string) (*File, error) {
+// file returns the build's File for an absolute path, made on first use
+// and opened by finish.
+func (st *build) file(path string) *File {
 	if f, ok := st.files[path]; ok {
-		return f, nil
+		return f
 	}
-	f, err := OpenFile(path, Buffering{})
-	if err != nil {
-		return nil, err
-	}
+	f := &File{path: path}
 	st.files[path] = f
+	st.opens = append(st.opens, f.open)
 	st.closers = append(st.closers, f.Close)
-	return f, nil
+	return f
 }
 
 // setLogFormat is "log_format name [escape=default|json|none] string ...".
@@ -237,10 +243,7 @@ func setAccessLog(bl *conf.Block, n *conf.Node) error {
 		}
 	}
 	if d.syslog == nil && d.path == "" {
-		f, err := st.file(bl.B.Path(args[0]))
-		if err != nil {
-			return err
-		}
+		f := st.file(bl.B.Path(args[0]))
 		// every log of the file shares the buffer of the first buffered one
 		if buf.Size > 0 {
 			if f.buf.Size > 0 {
@@ -248,7 +251,7 @@ func setAccessLog(bl *conf.Block, n *conf.Node) error {
 					return conf.Errorf(n, "access_log \"%s\" already defined with conflicting parameters", args[0])
 				}
 			} else {
-				f.setBuffering(buf)
+				f.buf = buf
 			}
 		}
 		d.file = f
@@ -321,14 +324,12 @@ func setErrorLog(bl *conf.Block, n *conf.Node) error {
 	default:
 		target = bl.B.Path(target)
 	}
-	l, err := OpenErrorLog(target, level)
+	l, err := newErrorLog(target, level)
 	if err != nil {
-		if IsSyslog(target) {
-			return conf.Errorf(n, "%v", err)
-		}
-		return err
+		return conf.Errorf(n, "%v", err)
 	}
 	st := state(bl.B)
+	st.opens = append(st.opens, l.open)
 	st.closers = append(st.closers, l.Close)
 	switch bl.Ctx {
 	case conf.Main:
@@ -355,10 +356,7 @@ func (st *build) defaultLog() (*accessDecl, error) {
 	if st.defLog != nil || st.b.Prefix == "" {
 		return st.defLog, nil
 	}
-	f, err := st.file(st.b.Path("logs/access.log"))
-	if err != nil {
-		return nil, err
-	}
+	f := st.file(st.b.Path("logs/access.log"))
 	st.defLog = &accessDecl{target: "logs/access.log", format: st.formats[0], file: f}
 	return st.defLog, nil
 }
@@ -393,6 +391,9 @@ func (d *accessDecl) resolve(st *build) error {
 // filter.
 func applyLogConf(b *conf.Builder, loc *gateway.Location, c any) error {
 	lc := c.(*logConf)
+	if lc.errorLog != nil {
+		loc.SetExt(locationErrorLogKey, lc.errorLog)
+	}
 	if lc.off {
 		return nil
 	}
@@ -420,10 +421,18 @@ func applyLogConf(b *conf.Builder, loc *gateway.Location, c any) error {
 	return nil
 }
 
-// finish makes the http-level error log (else the main one) the
-// snapshot's error log, unless the program set one.
+// finish opens the log files, and makes the http-level error log (else
+// the main one) the snapshot's error log unless the program set one.
 func finish(b *conf.Builder) error {
 	st := state(b)
+	for i, open := range st.opens {
+		if err := open(); err != nil {
+			// let go of what was opened: the configuration is dropped
+			st.opens = st.opens[:i]
+			st.close()
+			return err
+		}
+	}
 	if b.Config.ErrorLog != nil {
 		return nil
 	}

@@ -34,6 +34,20 @@ type ErrorLog struct {
 // are shared by path with every other log of the process, so opening the
 // same path again (at a reload) keeps the descriptor.
 func OpenErrorLog(path string, level gateway.Level) (*ErrorLog, error) {
+	l, err := newErrorLog(path, level)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.open(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// newErrorLog checks the target; open acquires the file. The
+// configuration builder opens its logs once the whole configuration is
+// read, so that a configuration that fails holds no file.
+func newErrorLog(path string, level gateway.Level) (*ErrorLog, error) {
 	l := &ErrorLog{path: path, level: level}
 	if IsSyslog(path) {
 		s, err := ParseSyslog(path)
@@ -41,18 +55,24 @@ func OpenErrorLog(path string, level gateway.Level) (*ErrorLog, error) {
 			return nil, err
 		}
 		l.syslog = s
-		return l, nil
 	}
-	key := path
-	if path == "stderr" {
+	return l, nil
+}
+
+func (l *ErrorLog) open() error {
+	if l.syslog != nil || l.file != nil {
+		return nil
+	}
+	key := l.path
+	if key == "stderr" {
 		key = stderrPath
 	}
 	f, err := acquireFile(key)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	l.file = f
-	return l, nil
+	return nil
 }
 
 // Path is the target as given to OpenErrorLog.
@@ -67,7 +87,7 @@ func (l *ErrorLog) Enabled(lv gateway.Level) bool { return lv <= l.level }
 // Log writes one line; conn is the connection number printed as "*N"
 // (0 for none).
 func (l *ErrorLog) Log(lv gateway.Level, conn uint64, msg string) {
-	if lv > l.level || l.closed.Load() {
+	if lv > l.level || l.closed.Load() || (l.file == nil && l.syslog == nil) {
 		return
 	}
 	var buf [256]byte
@@ -96,7 +116,9 @@ func (l *ErrorLog) Close() error {
 	if l.syslog != nil {
 		return l.syslog.Close()
 	}
-	l.file.release()
+	if l.file != nil {
+		l.file.release()
+	}
 	return nil
 }
 

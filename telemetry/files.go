@@ -175,21 +175,27 @@ type File struct {
 // buffering. Close the File when the snapshot using it is retired; the
 // descriptor closes when its last user does.
 func OpenFile(path string, buf Buffering) (*File, error) {
-	s, err := acquireFile(path)
-	if err != nil {
+	f := &File{path: path, buf: buf}
+	if err := f.open(); err != nil {
 		return nil, err
 	}
-	f := &File{path: path, shared: s}
-	f.setBuffering(buf)
 	return f, nil
 }
 
-func (f *File) setBuffering(buf Buffering) {
-	f.buf = buf
-	if buf.Size > 0 {
-		f.data = make([]byte, 0, buf.Size)
+// open acquires the descriptor. The configuration builder makes Files
+// while it reads directives and opens them all at the end, so that a
+// configuration that fails holds no file.
+func (f *File) open() error {
+	s, err := acquireFile(f.path)
+	if err != nil {
+		return err
+	}
+	f.shared = s
+	if f.buf.Size > 0 {
+		f.data = make([]byte, 0, f.buf.Size)
 		buffered.add(f)
 	}
+	return nil
 }
 
 // Path is the file name.
@@ -288,7 +294,8 @@ func (f *File) shouldReport(now time.Time) bool {
 // Close flushes the buffer and lets go of the file.
 func (f *File) Close() error {
 	f.mu.Lock()
-	if f.closed {
+	if f.closed || f.shared == nil {
+		f.closed = true
 		f.mu.Unlock()
 		return nil
 	}

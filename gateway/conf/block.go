@@ -37,7 +37,7 @@ type MainConf struct {
 	// paths are only recorded.
 	Modules []string
 	// Helpers lists OpenNJet's copilot processes ("helper ctrl so conf").
-	Helpers []Helper
+	Helpers []HelperSpec
 	// ClusterName and NodeName identify the node in an OpenNJet cluster.
 	ClusterName string
 	NodeName    string
@@ -53,9 +53,9 @@ type MainConf struct {
 	HasEvents         bool
 }
 
-// Helper is one OpenNJet "helper" directive: a named copilot, the module
+// HelperSpec is one OpenNJet "helper" directive: a named copilot, the module
 // file that implements it in OpenNJet and its own configuration file.
-type Helper struct {
+type HelperSpec struct {
 	Name   string
 	Module string
 	Conf   string
@@ -160,7 +160,9 @@ type Block struct {
 	// Server is the enclosing server (nil above server level).
 	Server *gateway.Server
 	// Loc is the location this block configures: the server Root for a
-	// server block, the location for location/if/limit_except blocks.
+	// server block, the location for location/if/limit_except blocks. A
+	// block nested without a location of its own (upstream, a server-level
+	// if) sees its parent's.
 	Loc *gateway.Location
 	// Data is free for Raw block directives (upstream, map) to keep their
 	// own object while their inner directives run.
@@ -169,6 +171,9 @@ type Block struct {
 	confs    []any
 	children []*Block
 	seen     map[string]bool
+	// own is set when the block configures Loc itself: its module
+	// configurations are merged from the parent's and applied to Loc.
+	own bool
 }
 
 // Conf returns the module's configuration of this block, creating it on
@@ -208,19 +213,24 @@ func (bl *Block) Template(n *Node, s string) (*gateway.Template, error) {
 }
 
 // Nest runs the directives of n.Block in a new child block of context
-// ctx. When loc is not nil the child gets its own configuration of every
-// module, merged from bl's once the whole configuration is read, and each
-// module's Apply installs it into loc. data is stored in the child's Data
-// for the inner directives (an upstream being built).
+// ctx. Every child block gets its own configuration of every module. When
+// loc is not nil those are merged from bl's once the whole configuration
+// is read, and each module's Apply installs them into loc (parents before
+// children); when loc is nil they are not merged and the child's Loc is
+// bl's. data is stored in the child's Data for the inner directives (an
+// upstream being built).
 func (bl *Block) Nest(n *Node, ctx Context, loc *gateway.Location, data any) (*Block, error) {
 	child := bl.newChild(n, ctx, loc, data)
 	return child, child.Run(n.Block)
 }
 
 func (bl *Block) newChild(n *Node, ctx Context, loc *gateway.Location, data any) *Block {
-	child := &Block{B: bl.B, Ctx: ctx, Parent: bl, Node: n, Server: bl.Server, Loc: loc, Data: data}
-	if loc != nil && loc.Server != nil {
-		child.Server = loc.Server
+	child := &Block{B: bl.B, Ctx: ctx, Parent: bl, Node: n, Server: bl.Server, Loc: bl.Loc, Data: data}
+	if loc != nil {
+		child.Loc, child.own = loc, true
+		if loc.Server != nil {
+			child.Server = loc.Server
+		}
 	}
 	bl.children = append(bl.children, child)
 	return child
@@ -262,7 +272,7 @@ func (bl *Block) run(n *Node) error {
 			return Errorf(n, "directive \"%s\" has no opening \"{\"", n.Name)
 		}
 	}
-	if !d.Args.accepts(len(n.Args)) {
+	if !argsAccept(d.Args, len(n.Args)) {
 		return Errorf(n, "invalid number of arguments in \"%s\" directive", n.Name)
 	}
 	if d.Set == nil {
@@ -278,7 +288,7 @@ func (bl *Block) run(n *Node) error {
 // applies it to the locations, parents first.
 func (bl *Block) finish() error {
 	for _, c := range bl.children {
-		if c.Loc != nil {
+		if c.own {
 			for _, m := range modules {
 				if m.Merge == nil || m.NewConf == nil {
 					continue
@@ -304,4 +314,4 @@ func (bl *Block) finish() error {
 }
 
 // euid is the effective user id; a variable so tests can pretend.
-var euid = os.Geteuid
+var euid, defaultEuid = os.Geteuid, os.Geteuid

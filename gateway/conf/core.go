@@ -37,7 +37,7 @@ func newCoreConf() any {
 // Field indexes the custom setters need.
 var (
 	fTypes, fErrorPages, fKeepalive, fKeepaliveHeader, fKeepaliveDisable int
-	fInternal, fResolver, fOpenFileCache, fDisableSymlinks, fAio        int
+	fInternal, fResolver, fOpenFileCache, fDisableSymlinks, fAio         int
 )
 
 func init() {
@@ -174,7 +174,7 @@ func applyCore(b *Builder, loc *gateway.Location, v any) error {
 	ext.LimitRate, ext.LimitRateAfter = c.limitRate.tpl, c.limitRateAfter.tpl
 	ext.DisableSymlinks, ext.DisableSymlinksFrom = c.symlinks.mode, c.symlinks.from
 	ext.Aio, ext.AioThreadPool = c.aio.mode, c.aio.pool
-	b.extra.locs[loc] = &ext
+	loc.SetExt(settingsKey, &ext)
 	if loc.Match == gateway.MatchServer && loc.Server != nil {
 		loc.Server.MergeSlashes = c.srv.MergeSlashes
 		loc.Server.UnderscoresInHeaders = c.srv.UnderscoresInHeaders

@@ -10,7 +10,8 @@ import (
 
 // Error is a configuration error placed at a file and line, printed as
 // nginx does: `unknown directive "x" in /etc/njet/njet.conf:12`. Errors
-// in -g directives read `... in command line`.
+// in -g directives read `... in command line`, errors in text loaded with
+// LoadString `... in line 12`.
 type Error struct {
 	Msg  string
 	File string
@@ -19,8 +20,11 @@ type Error struct {
 
 func (e *Error) Error() string {
 	switch {
-	case e.File == "":
+	case e.File == "" && e.Line == 0:
 		return e.Msg
+	case e.File == "":
+		// Text given in memory (LoadString) has no file name.
+		return fmt.Sprintf("%s in line %d", e.Msg, e.Line)
 	case e.Line == 0:
 		return e.Msg + " in " + e.File
 	}

@@ -10,9 +10,9 @@ import (
 const extraKey = "gateway/conf"
 
 // Extra holds what a configuration built from njet.conf sets beyond the
-// fields of gateway's types: the complete core settings of every
-// location, the full options of every listen socket, and the http{}-level
-// tables sizes. Protocol engines and features read it with ExtraOf.
+// fields of gateway's types: the full options of every listen socket and
+// the http{}-level settings. Protocol engines read it with ExtraOf; the
+// per-location settings are read with SettingsOf.
 type Extra struct {
 	// HTTP holds the settings of the http{} block itself.
 	HTTP HTTPMain
@@ -22,15 +22,11 @@ type Extra struct {
 	Listens     map[string]*ListenOptions
 	ListenOrder []string
 
-	locs      map[*gateway.Location]*Settings
 	hasListen map[*gateway.Server]bool
 }
 
 func newExtra() *Extra {
-	return &Extra{
-		locs:      map[*gateway.Location]*Settings{},
-		hasListen: map[*gateway.Server]bool{},
-	}
+	return &Extra{hasListen: map[*gateway.Server]bool{}}
 }
 
 // ExtraOf returns the Extra of a configuration built by this package, nil
@@ -43,14 +39,18 @@ func ExtraOf(cfg *gateway.Config) *Extra {
 	return e
 }
 
-// Location returns the merged core settings of a location (a server's
+// settingsKey holds a location's Settings in Location.Ext.
+var settingsKey = gateway.NewExtKey()
+
+// SettingsOf returns the merged core settings of a location (a server's
 // Root for the server-level ones), nil when the location was not built
 // from configuration text.
-func (e *Extra) Location(loc *gateway.Location) *Settings {
-	if e == nil {
+func SettingsOf(loc *gateway.Location) *Settings {
+	if loc == nil {
 		return nil
 	}
-	return e.locs[loc]
+	s, _ := loc.ExtValue(settingsKey).(*Settings)
+	return s
 }
 
 // HTTPMain holds http{}-only settings. nginx sizes its hash tables with

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"regexp/syntax"
@@ -27,7 +28,34 @@ func setHTTP(bl *Block, n *Node) error {
 	b.extra.HTTP = c.http
 	b.extra.Listens = b.listen.byKey
 	b.extra.ListenOrder = b.listen.order
+	b.warnConflictingNames()
 	return nil
+}
+
+// warnConflictingNames warns, as nginx does when it builds its server
+// name hashes, about a name claimed by two servers on one socket: the
+// first server keeps it.
+func (b *Builder) warnConflictingNames() {
+	for _, key := range b.listen.order {
+		o := b.listen.byKey[key]
+		owner := map[string]*gateway.Server{}
+		for _, srv := range o.servers {
+			names := srv.Names
+			if len(names) == 0 {
+				names = []string{""}
+			}
+			for _, name := range names {
+				if strings.HasPrefix(name, "~") {
+					continue
+				}
+				if s, ok := owner[name]; ok && s != srv {
+					b.Warnings = append(b.Warnings, fmt.Sprintf("conflicting server name \"%s\" on %s, ignored", name, o.Text))
+					continue
+				}
+				owner[name] = srv
+			}
+		}
+	}
 }
 
 // setServer is a server{} block of http{}.
@@ -48,7 +76,10 @@ func setServer(bl *Block, n *Node) error {
 }
 
 // hostname is what "$hostname" in server_name stands for.
-var hostname = os.Hostname
+var (
+	hostname        = os.Hostname
+	defaultHostname = os.Hostname
+)
 
 // setServerName is "server_name name ...": exact names, "*.wildcards",
 // "wildcards.*", ".example.com", "~regex", "" and "$hostname".
@@ -122,6 +153,11 @@ func setLocation(bl *Block, n *Node) error {
 		return err
 	}
 	loc := &gateway.Location{Name: name, Match: kind, Server: bl.Server, Core: baseCore()}
+	if kind == gateway.MatchNamed {
+		// The router finds named locations by the name without "@", the
+		// form gateway.Named takes.
+		loc.Name = name[1:]
+	}
 	if kind == gateway.MatchRegex || kind == gateway.MatchRegexCaseless {
 		if loc.Regex, err = compileRegex(name, kind == gateway.MatchRegexCaseless); err != nil {
 			return Errorf(n, "%s", err)
@@ -133,7 +169,7 @@ func setLocation(bl *Block, n *Node) error {
 		case parent.Match == gateway.MatchExact:
 			return Errorf(n, "location \"%s\" cannot be inside the exact location \"%s\"", name, parent.Name)
 		case parent.Match == gateway.MatchNamed:
-			return Errorf(n, "location \"%s\" cannot be inside the named location \"%s\"", name, parent.Name)
+			return Errorf(n, "location \"%s\" cannot be inside the named location \"@%s\"", name, parent.Name)
 		case kind == gateway.MatchNamed:
 			return Errorf(n, "named location \"%s\" can be on the server level only", name)
 		case loc.Regex == nil && !strings.HasPrefix(name, parent.Name):

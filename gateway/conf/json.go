@@ -24,10 +24,14 @@ func isJSON(name string, src []byte) bool {
 //	{"cmd": "location", "args": ["/"], "block": [ ... ]}
 //	{"cmd": "content_by_lua_block", "args": [], "block": [{"code": "..."}]}
 type jsonDirective struct {
-	Cmd   string          `json:"cmd,omitempty"`
-	Args  []string        `json:"args"`
-	Block []jsonDirective `json:"block,omitempty"`
-	Code  *string         `json:"code,omitempty"`
+	Cmd   string   `json:"cmd"`
+	Args  []string `json:"args"`
+	Block *[]any   `json:"block,omitempty"` // nil: no block; empty: "{}"
+}
+
+// jsonCode is the block item holding a code block's text.
+type jsonCode struct {
+	Code string `json:"code"`
 }
 
 // MarshalJSON writes nodes in the JSON configuration form, which Parse
@@ -36,19 +40,16 @@ func MarshalJSON(nodes []*Node) ([]byte, error) {
 	return json.MarshalIndent(toJSON(nodes), "", "  ")
 }
 
-func toJSON(nodes []*Node) []jsonDirective {
-	out := make([]jsonDirective, 0, len(nodes))
+func toJSON(nodes []*Node) []any {
+	out := make([]any, 0, len(nodes))
 	for _, n := range nodes {
 		d := jsonDirective{Cmd: n.Name, Args: append([]string{}, n.Args...)}
 		switch {
 		case n.Code != "":
-			code := n.Code
-			d.Block = []jsonDirective{{Code: &code}}
+			d.Block = &[]any{jsonCode{Code: n.Code}}
 		case n.Block != nil:
-			d.Block = toJSON(n.Block)
-			if d.Block == nil {
-				d.Block = []jsonDirective{}
-			}
+			b := toJSON(n.Block)
+			d.Block = &b
 		}
 		out = append(out, d)
 	}
@@ -75,7 +76,8 @@ func (p *parser) parseJSON(file string, src []byte, at *Node) ([]*Node, error) {
 		line, col := 1, 1
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			line, col = position(src, int(se.Offset))
+			// Offset counts the offending byte; report its own column.
+			line, col = position(src, max(int(se.Offset)-1, 0))
 		}
 		return nil, &Error{Msg: fmt.Sprintf("JSON file parse error (line %d, colume %d): %v", line, col, err), File: file}
 	}
@@ -127,13 +129,9 @@ func (r *jsonReader) array() (nodes []*Node, code *string, err error) {
 			vline := r.line()
 			switch key {
 			case "cmd":
-				tok, _ := r.dec.Token()
-				s, ok := tok.(string)
-				if !ok {
-					r.skip(tok)
-					return nil, nil, &Error{Msg: "cmd should be a json string", File: r.file, Line: vline}
+				if n.Name, err = r.str(key, vline); err != nil {
+					return nil, nil, err
 				}
-				n.Name = s
 			case "args":
 				if n.Args, err = r.args(vline); err != nil {
 					return nil, nil, err
@@ -153,11 +151,9 @@ func (r *jsonReader) array() (nodes []*Node, code *string, err error) {
 					n.Code = *c
 				}
 			case "code":
-				tok, _ := r.dec.Token()
-				s, ok := tok.(string)
-				if !ok {
-					r.skip(tok)
-					return nil, nil, &Error{Msg: "code should be a json string", File: r.file, Line: vline}
+				s, err := r.str(key, vline)
+				if err != nil {
+					return nil, nil, err
 				}
 				code, isCode = &s, true
 			default:
@@ -193,10 +189,24 @@ func (r *jsonReader) array() (nodes []*Node, code *string, err error) {
 	return nodes, code, nil
 }
 
+// str reads the string value of key.
+func (r *jsonReader) str(key string, line int) (string, error) {
+	tok, _ := r.dec.Token()
+	s, ok := tok.(string)
+	if !ok {
+		r.skip(tok)
+		return "", &Error{Msg: key + " should be a json string", File: r.file, Line: line}
+	}
+	return s, nil
+}
+
 // args reads an array of arguments; numbers and booleans are taken as
 // written.
 func (r *jsonReader) args(line int) ([]string, error) {
 	tok, _ := r.dec.Token()
+	if tok == nil {
+		return []string{}, nil
+	}
 	if tok != json.Delim('[') {
 		r.skip(tok)
 		return nil, &Error{Msg: "args should be a json array", File: r.file, Line: line}

@@ -116,7 +116,9 @@ type urlAddr struct {
 
 // resolveHost is the name lookup used for host names in listen and
 // resolver directives; tests replace it.
-var resolveHost = func(host string) ([]netip.Addr, error) {
+var resolveHost = defaultResolveHost
+
+func defaultResolveHost(host string) ([]netip.Addr, error) {
 	ips, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
 	if err != nil {
 		return nil, err

@@ -10,35 +10,26 @@ import (
 // (MainConf), not the data plane.
 func init() {
 	Register(&Module{Name: "main", Directives: []Directive{
-		mainStr("pid", func(m *MainConf) *string { return &m.PidFile }),
-		mainStr("lock_file", func(m *MainConf) *string { return &m.LockFile }),
-		mainStr("working_directory", func(m *MainConf) *string { return &m.WorkingDirectory }),
-		mainStr("cluster_name", func(m *MainConf) *string { return &m.ClusterName }),
-		mainStr("node_name", func(m *MainConf) *string { return &m.NodeName }),
-		mainFlag("daemon", func(m *MainConf) *bool { return &m.Daemon }),
-		mainFlag("master_process", func(m *MainConf) *bool { return &m.MasterProcess }),
-		mainFlag("pcre_jit", func(m *MainConf) *bool { return &m.PcreJit }),
-		mainTime("timer_resolution", func(m *MainConf) *time.Duration { return &m.TimerResolution }),
-		mainTime("worker_shutdown_timeout", func(m *MainConf) *time.Duration { return &m.WorkerShutdownTimeout }),
-		{Name: "worker_processes", Context: Main, Args: Take1, Set: once(func(bl *Block, n *Node) error {
+		mainSlot("pid", Main, Take1, func(m *MainConf) *string { return &m.PidFile }, parseStr),
+		mainSlot("lock_file", Main, Take1, func(m *MainConf) *string { return &m.LockFile }, parseStr),
+		mainSlot("working_directory", Main, Take1, func(m *MainConf) *string { return &m.WorkingDirectory }, parseStr),
+		mainSlot("cluster_name", Main, Take1, func(m *MainConf) *string { return &m.ClusterName }, parseStr),
+		mainSlot("node_name", Main, Take1, func(m *MainConf) *string { return &m.NodeName }, parseStr),
+		mainSlot("daemon", Main, Flag, func(m *MainConf) *bool { return &m.Daemon }, parseFlag),
+		mainSlot("master_process", Main, Flag, func(m *MainConf) *bool { return &m.MasterProcess }, parseFlag),
+		mainSlot("pcre_jit", Main, Flag, func(m *MainConf) *bool { return &m.PcreJit }, parseFlag),
+		mainSlot("timer_resolution", Main, Take1, func(m *MainConf) *time.Duration { return &m.TimerResolution }, parseMsec),
+		mainSlot("worker_shutdown_timeout", Main, Take1, func(m *MainConf) *time.Duration { return &m.WorkerShutdownTimeout }, parseMsec),
+		mainSlot("worker_rlimit_nofile", Main, Take1, func(m *MainConf) *int { return &m.WorkerRlimitNofile }, parseNum),
+		mainSlot("worker_rlimit_core", Main, Take1, func(m *MainConf) *int64 { return &m.WorkerRlimitCore }, parseOff),
+		mainSlot("worker_processes", Main, Take1, func(m *MainConf) *string { return &m.WorkerProcesses }, func(_ *Block, n *Node) (string, error) {
 			if n.Args[0] != "auto" {
 				if _, err := ParseNumber(n.Args[0]); err != nil {
-					return InvalidValue(n)
+					return "", InvalidValue(n)
 				}
 			}
-			bl.B.Main.WorkerProcesses = n.Args[0]
-			return nil
-		})},
-		{Name: "worker_rlimit_nofile", Context: Main, Args: Take1, Set: once(func(bl *Block, n *Node) error {
-			v, err := parseNum(bl, n)
-			bl.B.Main.WorkerRlimitNofile = v
-			return err
-		})},
-		{Name: "worker_rlimit_core", Context: Main, Args: Take1, Set: once(func(bl *Block, n *Node) error {
-			v, err := parseOff(bl, n)
-			bl.B.Main.WorkerRlimitCore = v
-			return err
-		})},
+			return n.Args[0], nil
+		}),
 		{Name: "worker_priority", Context: Main, Args: Take1, Set: once(setWorkerPriority)},
 		{Name: "worker_cpu_affinity", Context: Main, Args: OneOrMore, Set: once(setCPUAffinity)},
 		{Name: "debug_points", Context: Main, Args: Take1, Set: once(func(bl *Block, n *Node) error {
@@ -64,31 +55,17 @@ func init() {
 			_, err := bl.Nest(n, Events, nil, nil)
 			return err
 		}},
-		{Name: "worker_connections", Context: Events, Args: Take1, Set: once(func(bl *Block, n *Node) error {
-			v, err := parseNum(bl, n)
-			bl.B.Main.WorkerConnections = v
-			return err
-		})},
-		{Name: "use", Context: Events, Args: Take1, Set: once(func(bl *Block, n *Node) error {
+		mainSlot("worker_connections", Events, Take1, func(m *MainConf) *int { return &m.WorkerConnections }, parseNum),
+		mainSlot("use", Events, Take1, func(m *MainConf) *string { return &m.EventsUse }, func(_ *Block, n *Node) (string, error) {
 			switch n.Args[0] {
 			case "epoll", "poll", "select", "kqueue", "eventport", "devpoll", "iocp":
-				bl.B.Main.EventsUse = n.Args[0]
-				return nil
+				return n.Args[0], nil
 			}
-			return Errorf(n, "invalid event type \"%s\"", n.Args[0])
-		})},
-		{Name: "multi_accept", Context: Events, Args: Flag, Set: once(func(bl *Block, n *Node) (err error) {
-			bl.B.Main.MultiAccept, err = Flag(n)
-			return err
-		})},
-		{Name: "accept_mutex", Context: Events, Args: Flag, Set: once(func(bl *Block, n *Node) (err error) {
-			bl.B.Main.AcceptMutex, err = Flag(n)
-			return err
-		})},
-		{Name: "accept_mutex_delay", Context: Events, Args: Take1, Set: once(func(bl *Block, n *Node) (err error) {
-			bl.B.Main.AcceptMutexDelay, err = parseMsec(bl, n)
-			return err
-		})},
+			return "", Errorf(n, "invalid event type \"%s\"", n.Args[0])
+		}),
+		mainSlot("multi_accept", Events, Flag, func(m *MainConf) *bool { return &m.MultiAccept }, parseFlag),
+		mainSlot("accept_mutex", Events, Flag, func(m *MainConf) *bool { return &m.AcceptMutex }, parseFlag),
+		mainSlot("accept_mutex_delay", Events, Take1, func(m *MainConf) *time.Duration { return &m.AcceptMutexDelay }, parseMsec),
 		{Name: "worker_aio_requests", Context: Events, Args: Take1, Set: once(func(bl *Block, n *Node) error {
 			_, err := parseNum(bl, n)
 			return err
@@ -110,24 +87,16 @@ func once(set func(*Block, *Node) error) func(*Block, *Node) error {
 	}
 }
 
-func mainStr(name string, ptr func(*MainConf) *string) Directive {
-	return Directive{Name: name, Context: Main, Args: Take1, Set: once(func(bl *Block, n *Node) error {
-		*ptr(&bl.B.Main) = n.Args[0]
+// mainSlot declares a directive setting one MainConf field, once per
+// block.
+func mainSlot[T any](name string, ctx Context, args Args, ptr func(*MainConf) *T, parse func(*Block, *Node) (T, error)) Directive {
+	return Directive{Name: name, Context: ctx, Args: args, Set: once(func(bl *Block, n *Node) error {
+		v, err := parse(bl, n)
+		if err != nil {
+			return err
+		}
+		*ptr(&bl.B.Main) = v
 		return nil
-	})}
-}
-
-func mainFlag(name string, ptr func(*MainConf) *bool) Directive {
-	return Directive{Name: name, Context: Main, Args: Flag, Set: once(func(bl *Block, n *Node) (err error) {
-		*ptr(&bl.B.Main), err = Flag(n)
-		return err
-	})}
-}
-
-func mainTime(name string, ptr func(*MainConf) *time.Duration) Directive {
-	return Directive{Name: name, Context: Main, Args: Take1, Set: once(func(bl *Block, n *Node) (err error) {
-		*ptr(&bl.B.Main), err = parseMsec(bl, n)
-		return err
 	})}
 }
 
@@ -191,7 +160,7 @@ func setCPUAffinity(bl *Block, n *Node) error {
 // setHelper is OpenNJet's "helper name module_file conf_file;". The
 // copilots are built in, so the module file is only recorded.
 func setHelper(bl *Block, n *Node) error {
-	h := Helper{Name: n.Args[0], Block: n.Block, Node: n}
+	h := HelperSpec{Name: n.Args[0], Block: n.Block, Node: n}
 	if len(n.Args) > 1 {
 		h.Module = n.Args[1]
 	}

@@ -28,12 +28,19 @@ const (
 	Helper
 )
 
-// Args says how many arguments a directive takes.
-type Args uint32
+// Args says how many arguments a directive takes: an ArgCount (Take1,
+// Take12, OneOrMore, ...) or Flag, which stands for exactly one "on" or
+// "off" argument. (Flag is also the function setters call to read that
+// argument, hence the interface type.)
+type Args = any
+
+// ArgCount is a set of accepted argument counts, nginx's NGX_CONF_TAKE*
+// flags.
+type ArgCount uint32
 
 // Argument counts; combine Take flags with | (Take1|Take2 = one or two).
 const (
-	NoArgs Args = 1 << iota
+	NoArgs ArgCount = 1 << iota
 	Take1
 	Take2
 	Take3
@@ -41,8 +48,6 @@ const (
 	Take5
 	Take6
 	Take7
-	// Flag is exactly one argument, "on" or "off".
-	Flag
 	// OneOrMore, TwoOrMore: at least that many arguments.
 	OneOrMore
 	TwoOrMore
@@ -61,16 +66,34 @@ const (
 
 // takeN maps an argument count to its Take flag, as nginx's
 // argument_number table.
-var takeN = [...]Args{NoArgs, Take1, Take2, Take3, Take4, Take5, Take6, Take7}
+var takeN = [...]ArgCount{NoArgs, Take1, Take2, Take3, Take4, Take5, Take6, Take7}
 
-// accepts reports whether a directive declared with a may be given n
-// arguments, checking the flags in nginx's order.
-func (a Args) accepts(n int) bool {
+// argsAccept reports whether a directive declared with a may be given n
+// arguments.
+func argsAccept(a Args, n int) bool {
+	switch v := a.(type) {
+	case ArgCount:
+		return v.accepts(n)
+	case nil:
+		return n == 0
+	}
+	return n == 1 // Flag
+}
+
+// validArgs reports whether a is an ArgCount or Flag.
+func validArgs(a Args) bool {
+	switch a.(type) {
+	case ArgCount, nil, func(*Node) (bool, error):
+		return true
+	}
+	return false
+}
+
+// accepts checks n against the flags in nginx's order.
+func (a ArgCount) accepts(n int) bool {
 	switch {
 	case a&AnyArgs != 0:
 		return true
-	case a&Flag != 0:
-		return n == 1
 	case a&OneOrMore != 0:
 		return n >= 1
 	case a&TwoOrMore != 0:
@@ -180,6 +203,9 @@ func Register(m *Module) *Module {
 		d := &m.Directives[i]
 		if d.Code {
 			d.Raw, d.Block = true, true
+		}
+		if !validArgs(d.Args) {
+			registryErrs = append(registryErrs, fmt.Sprintf("directive \"%s\" of module \"%s\" has invalid Args %v", d.Name, m.Name, d.Args))
 		}
 		for _, r := range directives[d.Name] {
 			if r.d.Context&d.Context != 0 {

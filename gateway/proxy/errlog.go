@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -41,7 +42,7 @@ func (x *exchange) logf(level gateway.Level, action string, err error, format st
 	if len(args) == 0 {
 		b.WriteString(format)
 	} else {
-		b.WriteString(sprintf(format, args...))
+		b.WriteString(fmt.Sprintf(format, args...))
 	}
 	if e := errnoText(err); e != "" {
 		b.WriteString(" (")

@@ -40,20 +40,11 @@ func requestData(c *gateway.Ctx) *reqData {
 	return rd
 }
 
-// headerProto has the capacity new headers start with: cloning it and
-// resetting the clone gives an empty Header with room for 16 fields in a
-// single allocation.
-var headerProto = func() gateway.Header {
-	var h gateway.Header
-	for i := 0; i < 16; i++ {
-		h.Add("", "")
-	}
-	return h
-}()
-
+// newHeader returns an empty header with room for the fields of a usual
+// answer, allocated at once.
 func newHeader() gateway.Header {
-	h := headerProto.Clone()
-	h.Reset()
+	var h gateway.Header
+	h.Grow(16)
 	return h
 }
 
@@ -90,14 +81,16 @@ type exchange struct {
 	peer        *upstream.Peer
 	peerName    string
 	conn        *pconn
+	uconn       net.Conn // conn as the keepalive cache knows it
 	cached      bool
 	br          *bufio.Reader
 	requestSent bool
 	bodySent    bool
 
-	resp    response
-	ignored []bool // response fields dropped as duplicates
-	copyBuf []byte
+	resp      response
+	kinds     []uint8 // kind of each response field, see classify
+	unflushed bool    // body bytes written but not flushed
+	copyBuf   []byte
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
@@ -119,7 +112,7 @@ func (x *exchange) release() {
 		x.conn.Close()
 	}
 	x.br.Reset(nil)
-	req, body, ign, cb := x.req[:0], x.body[:0], x.ignored[:0], x.copyBuf
+	req, body, kinds, cb, hk := x.req[:0], x.body[:0], x.kinds[:0], x.copyBuf, x.hashKey[:0]
 	if cap(req) > maxPooled {
 		req = nil
 	}
@@ -129,7 +122,7 @@ func (x *exchange) release() {
 	br := x.br
 	x.tried.Reset()
 	tried := x.tried
-	*x = exchange{req: req, body: body, ignored: ign, copyBuf: cb, br: br, tried: tried}
+	*x = exchange{req: req, body: body, kinds: kinds, copyBuf: cb, br: br, tried: tried, hashKey: hk}
 	exchangePool.Put(x)
 }
 
@@ -198,6 +191,8 @@ func (x *exchange) try() (gateway.Result, NextUpstream, int) {
 	}
 	if ft, res, ok := x.send(); !ok {
 		if ft == 0 {
+			// the client failed while its body was streamed
+			x.endTry(false, false)
 			return res, 0, 0
 		}
 		return gateway.Result{}, ft, failStatus(ft)
@@ -230,7 +225,7 @@ func failStatus(ft NextUpstream) int {
 // next ends a failed try and decides, as nginx's ngx_http_upstream_next
 // does, whether another one is made.
 func (x *exchange) next(ft NextUpstream, status int) bool {
-	staleConn := x.cached && ft == NextError && x.resp.read == 0
+	staleConn := x.cached && ft == NextError && x.conn != nil && x.conn.recv == 0
 	if x.peer != nil {
 		failed := ft != NextHTTP403 && ft != NextHTTP404 && !staleConn
 		x.endTry(false, failed)
@@ -279,11 +274,11 @@ func (x *exchange) endTry(keep, failed bool) {
 		x.br.Reset(nil)
 		x.conn = nil
 		if keep {
-			pc.deadline(time.Time{})
-			x.up.Keep(x.peer, pc, pc.requests)
+			x.up.Keep(x.peer, x.uconn, pc.requests)
 		} else {
 			pc.Close()
 		}
+		x.uconn = nil
 	}
 	x.peer.Done(failed)
 	x.peer = nil
@@ -294,11 +289,14 @@ func (x *exchange) endTry(keep, failed bool) {
 func (x *exchange) connect() NextUpstream {
 	x.resp = response{}
 	if nc := x.up.Idle(x.peer); nc != nil {
-		pc, ok := nc.(*pconn)
-		if !ok {
-			pc = &pconn{Conn: nc, born: time.Now()}
+		var pc *pconn
+		if w, ok := nc.(interface{ NetConn() net.Conn }); ok {
+			pc, _ = w.NetConn().(*pconn)
 		}
-		x.conn, x.cached = pc, true
+		if pc == nil {
+			pc = &pconn{Conn: nc}
+		}
+		x.conn, x.uconn, x.cached = pc, nc, true
 		x.st.connect = 0
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), x.h.opt.ConnectTimeout)
@@ -312,7 +310,8 @@ func (x *exchange) connect() NextUpstream {
 			x.logf(gateway.LevelError, actConnect, err, "connect() to %s failed", x.peer.Name)
 			return NextError
 		}
-		x.conn = &pconn{Conn: nc, born: time.Now()}
+		x.conn = &pconn{Conn: nc}
+		x.uconn = x.up.Track(x.conn)
 		x.st.connect = time.Since(x.tryStart)
 	}
 	x.conn.requests++
@@ -330,12 +329,10 @@ func (timeoutError) Timeout() bool   { return true }
 func (timeoutError) Temporary() bool { return true }
 
 // pconn is an upstream connection: it counts the bytes it carries and
-// the requests it served, and remembers when it was opened (for
-// keepalive_requests and keepalive_time).
+// the requests it served (for keepalive_requests).
 type pconn struct {
 	net.Conn
 	requests   int
-	born       time.Time
 	sent, recv int64
 }
 
@@ -351,13 +348,8 @@ func (p *pconn) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// Born is when the connection was opened.
-func (p *pconn) Born() time.Time { return p.born }
+// NetConn returns the connection inside, for the keepalive cache's
+// liveness check.
+func (p *pconn) NetConn() net.Conn { return p.Conn }
 
-// Requests is how many requests the connection has carried.
-func (p *pconn) Requests() int { return p.requests }
-
-func (p *pconn) deadline(t time.Time) { p.Conn.SetDeadline(t) }
-
-// readerFrom is what the upstream body copy reads from.
-var _ io.Reader = (*pconn)(nil)
+var _ io.ReadWriter = (*pconn)(nil)

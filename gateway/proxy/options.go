@@ -30,7 +30,10 @@ type Options struct {
 	// request (nginx's proxy_pass with variables) and its host is looked
 	// up with Lookup, or resolved with upstream.Resolve.
 	URLTemplate *gateway.Template
-	// Lookup returns the upstream{} group called name, or nil.
+	// Lookup returns the upstream{} group called name, or nil. When nil,
+	// upstream.Lookup searches the configuration snapshot of the request
+	// (upstream{} blocks and the implicit upstreams of other proxy_pass
+	// directives).
 	Lookup func(name string) *upstream.Upstream
 
 	// HTTP11 sends requests as HTTP/1.1 (proxy_http_version 1.1); the

@@ -41,17 +41,23 @@ func (x *exchange) resolve() (gateway.Result, bool) {
 	// the evaluated URI part is sent as it is, without the location
 	// prefix rule
 	x.tgt = t
-	if t.noPort && h.opt.Lookup != nil {
-		if u := h.opt.Lookup(t.host); u != nil {
-			t.up, x.up = u, u
-			return gateway.Result{}, true
+	var u *upstream.Upstream
+	if h.opt.Lookup != nil {
+		if t.noPort {
+			u = h.opt.Lookup(t.host)
 		}
+	} else {
+		u = upstream.Lookup(x.c.Config, t.host, t.portNum)
+	}
+	if u != nil {
+		t.up, x.up = u, u
+		return gateway.Result{}, true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
-	u, err := upstream.Resolve(ctx, t.addr)
+	u, err = upstream.Resolve(ctx, t.written)
 	cancel()
 	if err != nil {
-		x.c.Logf(gateway.LevelError, "%s could not be resolved (3: Host not found)", t.host)
+		x.c.Logf(gateway.LevelError, "%v", err)
 		return gateway.Status(502), false
 	}
 	t.up, x.up = u, u
@@ -229,7 +235,7 @@ func (x *exchange) appendURI(b []byte) []byte {
 		return b
 	}
 	uri := c.URI
-	if t.uri != "" && validLocation(c) {
+	if t.uri != "" && c.LocationURIValid() {
 		loc := min(len(h.loc), len(uri))
 		b = append(b, t.uri...)
 		uri = uri[loc:]
@@ -284,28 +290,6 @@ func (x *exchange) originalURI() (path string, argsAt int, unchanged bool) {
 	merge := c.Server != nil && c.Server.MergeSlashes
 	norm, err := gateway.NormalizePath(path, merge)
 	return path, argsAt, err == nil && norm == c.URI
-}
-
-// validLocation reports whether the URI still belongs to the location the
-// proxy_pass is in, so that its prefix may be replaced. nginx clears this
-// after "rewrite ... break"; the gateway core does not say so yet, so a
-// URI that no longer starts with a prefix location's name counts as
-// rewritten.
-func validLocation(c *gateway.Ctx) bool {
-	loc := c.Loc
-	for loc != nil && (loc.Match == gateway.MatchIf || loc.Match == gateway.MatchLimitExcept) {
-		loc = loc.Parent
-	}
-	if loc == nil {
-		return true
-	}
-	switch loc.Match {
-	case gateway.MatchPrefix, gateway.MatchPrefixNoRegex:
-		return strings.HasPrefix(c.URI, loc.Name)
-	case gateway.MatchExact:
-		return c.URI == loc.Name
-	}
-	return true
 }
 
 // uriEscape marks the bytes nginx's NGX_ESCAPE_URI escapes: controls,

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/gonjet/gonjet/upstream"
@@ -17,8 +18,13 @@ type target struct {
 	// addr is what the upstream package resolves: "host:port",
 	// "[v6]:port" or "unix:/path".
 	addr string
+	// written is the host and port as the URL gives them ("u",
+	// "127.0.0.1:8081", "unix:/path"), for upstream.Implicit.
+	written string
 	// host is the host part alone, for matching upstream{} names.
 	host string
+	// portNum is the port the URL gives, 0 when none.
+	portNum int
 	// noPort is true when the URL gave no port.
 	noPort bool
 	// hostHeader and port are $proxy_host and $proxy_port.
@@ -61,6 +67,7 @@ func parseTarget(url string) (*target, error) {
 		}
 		t.addr = "unix:" + path
 		t.host = t.addr
+		t.written = t.addr
 		t.hostHeader = "localhost"
 		return t, nil
 	}
@@ -98,7 +105,11 @@ func parseTarget(url string) (*target, error) {
 		return nil, errors.New("no host")
 	}
 	t.host = host
+	t.written = hostport
 	t.noPort = port == ""
+	if !t.noPort {
+		t.portNum, _ = strconv.Atoi(port)
+	}
 	if t.noPort || port == "80" {
 		t.hostHeader = host
 		t.port = "80"

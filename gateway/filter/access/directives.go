@@ -10,29 +10,37 @@ type accessConf struct {
 	rules []Rule
 }
 
-var mod = conf.Register(&conf.Module{
-	Name:    "access",
-	NewConf: func() any { return &accessConf{} },
-	// A level with rules of its own replaces the inherited list; one
-	// without any takes its parent's, as nginx merges them.
-	Merge: func(parent, child any) error {
-		p, c := parent.(*accessConf), child.(*accessConf)
-		if len(c.rules) == 0 {
-			c.rules = p.rules
-		}
-		return nil
-	},
-	Apply: func(b *conf.Builder, loc *gateway.Location, c any) error {
-		if rules := c.(*accessConf).rules; len(rules) > 0 {
-			loc.Use(gateway.PhaseAccess, New(rules))
-		}
-		return nil
-	},
-	Directives: []conf.Directive{
-		{Name: "allow", Context: ruleContext, Args: conf.Take1, Set: setRule},
-		{Name: "deny", Context: ruleContext, Args: conf.Take1, Set: setRule},
-	},
-})
+// mod is the module's registration, the key to its per-level configuration.
+var mod *conf.Module
+
+func init() {
+	mod = conf.Register(&conf.Module{
+		Name:    "access",
+		NewConf: func() any { return &accessConf{} },
+		// A level with rules of its own replaces the inherited list; one
+		// without any takes its parent's, as nginx merges them.
+		Merge: func(parent, child any) error {
+			p, c := parent.(*accessConf), child.(*accessConf)
+			if len(c.rules) == 0 {
+				c.rules = p.rules
+			}
+			return nil
+		},
+		// The filter goes first in the access phase, before auth_basic
+		// and the others, as nginx orders its access handlers.
+		Apply: func(b *conf.Builder, loc *gateway.Location, c any) error {
+			if rules := c.(*accessConf).rules; len(rules) > 0 {
+				fs := &loc.Phases[gateway.PhaseAccess]
+				*fs = append([]gateway.Filter{New(rules)}, *fs...)
+			}
+			return nil
+		},
+		Directives: []conf.Directive{
+			{Name: "allow", Context: ruleContext, Args: conf.Take1, Set: setRule},
+			{Name: "deny", Context: ruleContext, Args: conf.Take1, Set: setRule},
+		},
+	})
+}
 
 const ruleContext = conf.HTTP | conf.Server | conf.Location | conf.LimitExcept
 

@@ -1,12 +1,12 @@
 package authbasic
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,8 +44,9 @@ func (f *Filter) Handle(c *gateway.Ctx) gateway.Result {
 		return challenge(c, realm)
 	}
 	path := f.UserFile.Eval(c)
-	if !filepath.IsAbs(path) && f.Dir != "" {
-		path = filepath.Join(f.Dir, path) + trailingSlash(path)
+	if !strings.HasPrefix(path, "/") && f.Dir != "" {
+		// nginx prepends the prefix as text, without cleaning the name.
+		path = strings.TrimSuffix(f.Dir, "/") + "/" + path
 	}
 	hash, found, err := lookup(path, user)
 	if err != nil {
@@ -60,16 +61,6 @@ func (f *Filter) Handle(c *gateway.Ctx) gateway.Result {
 		return challenge(c, realm)
 	}
 	return gateway.Allow()
-}
-
-// trailingSlash keeps the slash filepath.Join would drop, so that "" and
-// "dir/" still name the directory itself, as nginx's plain
-// concatenation does.
-func trailingSlash(p string) string {
-	if p == "" || strings.HasSuffix(p, "/") {
-		return "/"
-	}
-	return ""
 }
 
 // proxyAuth reports whether the request authenticates to a forward proxy
@@ -234,7 +225,7 @@ func lookup(path, user string) (hash string, found bool, err error) {
 					return h, true, nil
 				}
 			case stSkip:
-				j := indexLF(chunk[i:])
+				j := bytes.IndexByte(chunk[i:], '\n')
 				if j < 0 {
 					i = len(chunk)
 					continue
@@ -259,15 +250,6 @@ func lookup(path, user string) (hash string, found bool, err error) {
 		return h, true, nil
 	}
 	return "", false, nil
-}
-
-func indexLF(b []byte) int {
-	for i, c := range b {
-		if c == '\n' {
-			return i
-		}
-	}
-	return -1
 }
 
 func unwrapPathErr(err error) error {

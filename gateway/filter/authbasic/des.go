@@ -149,17 +149,15 @@ func (d *desCipher) encrypt(block uint64, count uint32) uint64 {
 }
 
 func (d *desCipher) f(r uint32, k uint64) uint32 {
-	// E expansion: eight overlapping 6-bit groups of r, starting one
-	// bit before each 4-bit nibble.
-	var e uint64
-	for i := 0; i < 8; i++ {
-		sh := uint(4*i+31) % 32
-		rot := r<<sh | r>>((32-sh)%32)
-		e = e<<6 | uint64(rot>>26)
-	}
+	// E expansion: eight overlapping 6-bit groups of r, each starting one
+	// bit before a 4-bit nibble; x is r with its last bit put in front and
+	// its first bit put after (34 bits), so group i is x>>(28-4i).
+	x := uint64(r&1)<<33 | uint64(r)<<1 | uint64(r>>31)
+	e := x>>28&63<<42 | x>>24&63<<36 | x>>20&63<<30 | x>>16&63<<24 |
+		x>>12&63<<18 | x>>8&63<<12 | x>>4&63<<6 | x&63
 	hi, lo := uint32(e>>24), uint32(e&0xffffff)
-	x := (hi ^ lo) & d.saltBits
-	e = (uint64(hi^x)<<24 | uint64(lo^x)) ^ k
+	swap := (hi ^ lo) & d.saltBits
+	e = (uint64(hi^swap)<<24 | uint64(lo^swap)) ^ k
 	return desSP[0][e>>42&63] | desSP[1][e>>36&63] | desSP[2][e>>30&63] | desSP[3][e>>24&63] |
 		desSP[4][e>>18&63] | desSP[5][e>>12&63] | desSP[6][e>>6&63] | desSP[7][e&63]
 }

@@ -3,6 +3,7 @@ package maps
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 
 	"github.com/gonjet/gonjet/gateway"
@@ -230,7 +231,7 @@ func (m *Map) Var(name string) gateway.Var {
 // regexErrText is Go's regexp error without its "error parsing regexp"
 // prefix, which nginx's message has no equivalent for.
 func regexErrText(err error) string {
-	if se, ok := err.(*regexp.Error); ok {
+	if se, ok := err.(*syntax.Error); ok {
 		return fmt.Sprintf("%s: `%s`", se.Code, se.Expr)
 	}
 	return err.Error()

@@ -181,17 +181,18 @@ func TestMapWithoutHostnamesTakesWildcardsLiterally(t *testing.T) {
 
 func TestMapConfigurationErrors(t *testing.T) {
 	tests := []struct{ conf, msg string }{
-		{`map $a b { }`, `invalid variable name "b"`},
-		{`map $a $b { default 1; default 2; }`, "duplicate default map parameter"},
-		{`map $a $b { x 1; x 2; }`, `conflicting parameter "x"`},
-		{`map $a $b { X 1; x 2; }`, `conflicting parameter "x"`},
-		{`map $a $b { x 1 2; }`, "invalid number of the map parameters"},
-		{`map $a $b { hostnames; a.*.com 1; }`, `invalid hostname or wildcard "a.*.com"`},
-		{`map $a $b { hostnames; a..com 1; }`, `invalid hostname or wildcard "a..com"`},
-		{`map $a $b { hostnames; example.com 1; .example.com 2; }`, `conflicting parameter ".example.com"`},
-		{`map $a $b { ~( 1; }`, "pcre2_compile() failed"},
-		{`map $a $b { x $nosuch; }`, `unknown "nosuch" variable`},
-		{`map $a $b { x { } }`, `unexpected "{"`},
+		{`map $args b { }`, `invalid variable name "b"`},
+		{`map $args $b { default 1; default 2; }`, "duplicate default map parameter"},
+		{`map $args $b { x 1; x 2; }`, `conflicting parameter "x"`},
+		{`map $args $b { X 1; x 2; }`, `conflicting parameter "x"`},
+		{`map $args $b { x 1 2; }`, "invalid number of the map parameters"},
+		{`map $args $b { hostnames; a.*.com 1; }`, `invalid hostname or wildcard "a.*.com"`},
+		{`map $args $b { hostnames; a..com 1; }`, `invalid hostname or wildcard "a..com"`},
+		{`map $args $b { hostnames; example.com 1; .example.com 2; }`, `conflicting parameter ".example.com"`},
+		{`map $args $b { ~( 1; }`, "pcre2_compile() failed"},
+		{`map $args $b { x $nosuch; }`, `unknown "nosuch" variable`},
+		{`map $nosuch $b { x 1; }`, `unknown "nosuch" variable`},
+		{`map $args $b { x { } }`, `unexpected "{"`},
 		{`map_hash_max_size x;`, `"map_hash_max_size" directive invalid number`},
 	}
 	for _, tt := range tests {

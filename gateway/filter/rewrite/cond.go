@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"syscall"
 
@@ -87,8 +88,8 @@ func parseCond(vars *gateway.VarTable, args []string) (*Cond, error) {
 		v[last] = v[last][:len(v[last])-1]
 	}
 	if cur > last {
-		// "( )": nginx reads past the arguments here; refuse it.
-		return nil, fmt.Errorf("invalid condition \"%s\"", args[0])
+		// "()" or "( )": nginx ends up looking at the ")".
+		return nil, fmt.Errorf("invalid condition \")\"")
 	}
 	p := v[cur]
 	if len(p) > 1 && p[0] == '$' {
@@ -245,7 +246,7 @@ func compileRegex(vars *gateway.VarTable, pattern string, caseless bool) (*regex
 // regexErrText drops Go's "error parsing regexp: " prefix, which nginx's
 // message has no equivalent for.
 func regexErrText(err error) string {
-	var se *regexp.Error
+	var se *syntax.Error
 	if errors.As(err, &se) {
 		return fmt.Sprintf("%s: `%s`", se.Code, se.Expr)
 	}
