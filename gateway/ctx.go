@@ -52,7 +52,6 @@ type Ctx struct {
 	errorPage   bool
 	forceStatus int
 	redirects   int
-	uriChanges  int
 	reqID       string
 
 	vars     []varSlot

@@ -128,3 +128,24 @@ func (h *Header) Joined(name, sep string) (string, bool) {
 	}
 	return b.String(), n > 0
 }
+
+// leadingFields are the response fields nginx writes first, in this
+// order, before the others (ngx_http_header_filter).
+var leadingFields = [...]string{"Server", "Date", "Content-Type", "Content-Length", "Last-Modified", "Location"}
+
+// orderForResponse moves the fields nginx sends first to the front, in
+// nginx's order, keeping the others in the order they were added.
+func (h *Header) orderForResponse() {
+	n := 0
+	for _, name := range leadingFields {
+		for i := n; i < len(h.fields); i++ {
+			if strings.EqualFold(h.fields[i].Name, name) {
+				f := h.fields[i]
+				copy(h.fields[n+1:i+1], h.fields[n:i])
+				h.fields[n] = f
+				n++
+				break
+			}
+		}
+	}
+}

@@ -136,9 +136,13 @@ func (c *Ctx) completeHeader() {
 	if loc, ok := h.Lookup("Location"); ok && strings.HasPrefix(loc, "/") && core.AbsoluteRedirect {
 		h.Set("Location", c.absoluteBase()+loc)
 	}
-	if c.Status >= 400 || c.Status == 304 || c.Status == 204 {
-		return
+	if c.Status == 204 {
+		// no content: nginx sends neither type nor length
+		h.Del("Content-Type")
+		h.Del("Content-Length")
+		h.Del("Last-Modified")
 	}
+	h.orderForResponse()
 }
 
 func productName() string {

@@ -44,6 +44,9 @@ func (cfg *Config) Prepare() error {
 	if cfg.Vars == nil {
 		cfg.Vars = NewVarTable()
 	}
+	if err := cfg.Vars.Check(); err != nil {
+		return err
+	}
 	cfg.groups = make(map[string]*listenGroup)
 	for _, s := range cfg.Servers {
 		if len(s.Listens) == 0 {

@@ -159,8 +159,10 @@ func (c *Ctx) runFrom(p Phase) Result {
 		case PhaseRewrite:
 			res = c.runFilters(c.Loc.Phases[PhaseRewrite])
 			if res.Action == ActRestart {
-				c.uriChanges++
-				if c.uriChanges > maxURIChanges {
+				// rewrites and internal redirects share nginx's one
+				// budget of uri_changes
+				c.redirects++
+				if c.redirects > maxURIChanges {
 					c.Logf(LevelError, "rewrite or internal redirection cycle while processing \"%s\"", c.URI)
 					return Status(500)
 				}
@@ -308,6 +310,9 @@ func (c *Ctx) finalizeStatus(status int) Result {
 		c.keepAlive = false
 		return Done()
 	}
+	// a new error raised while an error page is served replaces the
+	// status the page was going to be sent with (nginx's r->err_status)
+	c.forceStatus = 0
 	switch status {
 	case 400, 413, 414, 497, 495, 496, 500, 501:
 		c.keepAlive = false

@@ -38,12 +38,13 @@ func ParseRequestTarget(target string, mergeSlashes bool) (path, args, host stri
 			host = host[at+1:]
 		}
 	}
+	// a fragment is not part of the request, in the path or the args
+	if h := strings.IndexByte(target, '#'); h >= 0 {
+		target = target[:h]
+	}
 	raw := target
 	if q := strings.IndexByte(target, '?'); q >= 0 {
 		raw, args = target[:q], target[q+1:]
-	}
-	if strings.IndexByte(raw, '#') >= 0 {
-		raw = raw[:strings.IndexByte(raw, '#')]
 	}
 	path, err = NormalizePath(raw, mergeSlashes)
 	return path, args, host, err

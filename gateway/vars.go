@@ -59,6 +59,11 @@ type VarTable struct {
 	vars   []Var
 	index  map[string]int
 	prefix []PrefixVar
+	// pending holds names used before any feature defined them: nginx
+	// resolves variables at the end of the configuration, so "$x" may
+	// appear before the map or set that makes it. Check reports those
+	// never defined.
+	pending map[string]bool
 }
 
 // NewVarTable returns a table holding every registered variable.
@@ -75,6 +80,7 @@ func NewVarTable() *VarTable {
 
 func (t *VarTable) define(v Var) int {
 	name := strings.ToLower(v.Name)
+	delete(t.pending, name)
 	if i, ok := t.index[name]; ok {
 		t.vars[i] = v
 		return i
@@ -91,7 +97,7 @@ func (t *VarTable) Define(v Var) int { return t.define(v) }
 // Declare makes sure a plain variable exists ("set $x"), keeping an
 // existing definition, and returns its slot.
 func (t *VarTable) Declare(name string) int {
-	if i, ok := t.index[strings.ToLower(name)]; ok {
+	if i, ok := t.index[strings.ToLower(name)]; ok && !t.pending[strings.ToLower(name)] {
 		return i
 	}
 	return t.define(Var{Name: name})
@@ -115,13 +121,35 @@ func (t *VarTable) Index(name string) (int, error) {
 			return t.define(Var{Name: name, NoCache: p.NoCache, Get: func(c *Ctx) (string, bool) { return get(c, suffix) }}), nil
 		}
 	}
-	return -1, fmt.Errorf("unknown \"%s\" variable", name)
+	// A forward reference: the slot is kept for the feature that will
+	// define it; Check fails the configuration if none does.
+	i := t.define(Var{Name: name})
+	if t.pending == nil {
+		t.pending = map[string]bool{}
+	}
+	t.pending[lname] = true
+	return i, nil
+}
+
+// Check reports the first variable that was used but never defined, in
+// nginx's words: unknown "x" variable.
+func (t *VarTable) Check() error {
+	first := -1
+	for name := range t.pending {
+		if i := t.index[name]; first < 0 || i < first {
+			first = i
+		}
+	}
+	if first >= 0 {
+		return fmt.Errorf("unknown \"%s\" variable", t.vars[first].Name)
+	}
+	return nil
 }
 
 // Has reports whether name is a known (or family) variable.
 func (t *VarTable) Has(name string) bool {
 	lname := strings.ToLower(name)
-	if _, ok := t.index[lname]; ok {
+	if _, ok := t.index[lname]; ok && !t.pending[lname] {
 		return true
 	}
 	for _, p := range t.prefix {
