@@ -384,7 +384,7 @@ func (c *Ctx) Logf(level Level, format string, args ...any) {
 	b.WriteString(msg)
 	if c.Req != nil && c.Req.Conn != nil {
 		b.WriteString(", client: ")
-		b.WriteString(hostOnly(c.Req.Conn.RemoteAddr))
+		b.WriteString(hostOnly(c.RemoteAddr()))
 		if c.Server != nil {
 			b.WriteString(", server: ")
 			b.WriteString(c.Server.Name())

@@ -80,7 +80,6 @@ func defaultMainConf() MainConf {
 		MasterProcess:     true,
 		WorkerConnections: 512,
 		AcceptMutexDelay:  500 * time.Millisecond,
-		WorkerPriority:    0,
 	}
 }
 

@@ -134,5 +134,11 @@ func build(nodes []*Node, p *parser, opt Options) (*Result, error) {
 			}
 		}
 	}
+	// nginx resolves variable names once everything is read, so a name
+	// may be used before the directive that defines it; one never defined
+	// fails the load without a position, as in nginx.
+	if err := cfg.Vars.Check(); err != nil {
+		return nil, err
+	}
 	return &Result{Config: cfg, Builder: b, Files: p.files, Nodes: nodes, contents: p.contents}, nil
 }

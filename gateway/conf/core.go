@@ -35,10 +35,7 @@ func newCoreConf() any {
 }
 
 // Field indexes the custom setters need.
-var (
-	fTypes, fErrorPages, fKeepalive, fKeepaliveHeader, fKeepaliveDisable int
-	fInternal, fResolver, fOpenFileCache, fDisableSymlinks, fAio         int
-)
+var fTypes, fErrorPages, fKeepalive, fKeepaliveHeader, fKeepaliveDisable int
 
 func init() {
 	coreModule = Register(&Module{

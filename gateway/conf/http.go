@@ -135,14 +135,28 @@ func compileRegex(pattern string, caseless bool) (*regexp.Regexp, error) {
 	if err != nil {
 		reason := err.Error()
 		if se, ok := err.(*syntax.Error); ok {
-			reason = string(se.Code)
-			if se.Expr != "" {
-				reason += " at \"" + se.Expr + "\""
+			if pcre, ok := pcreMessages[se.Code]; ok {
+				reason = pcre
+			} else {
+				reason = string(se.Code) + " at \"" + se.Expr + "\""
 			}
 		}
 		return nil, &regexError{pattern: pattern, reason: reason}
 	}
 	return re, nil
+}
+
+// pcreMessages words Go's regexp errors as PCRE2 does, for the errors
+// both libraries have.
+var pcreMessages = map[syntax.ErrorCode]string{
+	syntax.ErrMissingParen:          "missing closing parenthesis",
+	syntax.ErrUnexpectedParen:       "unmatched closing parenthesis",
+	syntax.ErrMissingBracket:        "missing terminating ] for character class",
+	syntax.ErrMissingRepeatArgument: "quantifier does not follow a repeatable item",
+	syntax.ErrTrailingBackslash:     "\\ at end of pattern",
+	syntax.ErrInvalidEscape:         "unrecognized character follows \\",
+	syntax.ErrInvalidCharRange:      "range out of order in character class",
+	syntax.ErrInvalidRepeatSize:     "number too big in {} quantifier",
 }
 
 // setLocation is "location [=|~|~*|^~] uri { }" and "location @name { }",

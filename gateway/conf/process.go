@@ -55,7 +55,13 @@ func init() {
 			_, err := bl.Nest(n, Events, nil, nil)
 			return err
 		}},
-		mainSlot("worker_connections", Events, Take1, func(m *MainConf) *int { return &m.WorkerConnections }, parseNum),
+		mainSlot("worker_connections", Events, Take1, func(m *MainConf) *int { return &m.WorkerConnections }, func(_ *Block, n *Node) (int, error) {
+			v, err := ParseNumber(n.Args[0])
+			if err != nil {
+				return 0, Errorf(n, "invalid number \"%s\"", n.Args[0])
+			}
+			return v, nil
+		}),
 		mainSlot("use", Events, Take1, func(m *MainConf) *string { return &m.EventsUse }, func(_ *Block, n *Node) (string, error) {
 			switch n.Args[0] {
 			case "epoll", "poll", "select", "kqueue", "eventport", "devpoll", "iocp":

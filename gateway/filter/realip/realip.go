@@ -56,7 +56,7 @@ func (f *Filter) Handle(c *gateway.Ctx) gateway.Result {
 	}
 	h := &c.Req.Header
 	var (
-		values []string // X-Forwarded-For fields, in order
+		values []string // the header fields, in order
 		value  string
 		ok     bool
 		ppPort uint16
@@ -75,16 +75,14 @@ func (f *Filter) Handle(c *gateway.Ctx) gateway.Result {
 	if !ok {
 		return gateway.Continue
 	}
+	if values == nil {
+		values = []string{value}
+	}
 	cur, ok := access.ParseRemote(c.RemoteAddr())
 	if !ok {
 		return gateway.Continue
 	}
-	var addr access.Addr
-	if values != nil {
-		addr, ok = forwardedList(cur, values, f.From, f.Recursive)
-	} else {
-		addr, ok = forwarded(cur, value, f.From, f.Recursive)
-	}
+	addr, ok := forwardedAddr(cur, values, f.From, f.Recursive)
 	if !ok {
 		return gateway.Continue
 	}
@@ -106,7 +104,7 @@ func trusted(a access.Addr, from []access.CIDR) bool {
 	return false
 }
 
-// Outcomes of forwarded, as nginx's ngx_http_get_forwarded_addr: no
+// Outcomes of forwardedIn, as nginx's ngx_http_get_forwarded_addr: no
 // address taken, the chain walked to its start, or stopped early at an
 // untrusted or unreadable entry after taking at least one address.
 const (
@@ -115,14 +113,14 @@ const (
 	stopped
 )
 
-// forwardedList applies forwarded to several X-Forwarded-For fields,
-// from the last to the first when recursive, the last one only
-// otherwise.
-func forwardedList(addr access.Addr, fields []string, from []access.CIDR, recursive bool) (access.Addr, bool) {
+// forwardedAddr returns the client address the header fields give when
+// the connection's address addr is trusted: it reads the fields from the
+// last to the first when recursive, the last one only otherwise.
+func forwardedAddr(addr access.Addr, fields []string, from []access.CIDR, recursive bool) (access.Addr, bool) {
 	rc := declined
 	found := false
 	for i := len(fields) - 1; i >= 0; i-- {
-		addr, rc = forwardedRC(addr, fields[i], from, recursive)
+		addr, rc = forwardedIn(addr, fields[i], from, recursive)
 		if !recursive {
 			break
 		}
@@ -138,17 +136,11 @@ func forwardedList(addr access.Addr, fields []string, from []access.CIDR, recurs
 	return addr, rc != declined
 }
 
-// forwarded takes the client address from one header value.
-func forwarded(addr access.Addr, value string, from []access.CIDR, recursive bool) (access.Addr, bool) {
-	addr, rc := forwardedRC(addr, value, from, recursive)
-	return addr, rc != declined
-}
-
-// forwardedRC reads a comma- or space-separated address list from its
+// forwardedIn reads a comma- or space-separated address list from its
 // end: while the current address is a trusted proxy, the entry before it
 // becomes the client (only the last entry unless recursive). It follows
 // nginx's ngx_http_get_forwarded_addr_internal, corner cases included.
-func forwardedRC(addr access.Addr, list string, from []access.CIDR, recursive bool) (access.Addr, int) {
+func forwardedIn(addr access.Addr, list string, from []access.CIDR, recursive bool) (access.Addr, int) {
 	found := false
 	n := len(list) // the entries not yet read are list[:n]
 	for trusted(addr, from) && n > 0 {
