@@ -155,6 +155,9 @@ type Location struct {
 
 	// Ext holds per-location state of features, indexed by their ExtKey.
 	Ext []any
+	// ErrorLog receives the error-log lines of requests in this location
+	// (error_log at server or location level); nil uses Config.ErrorLog.
+	ErrorLog ErrorLogger
 
 	tree *locTree
 }

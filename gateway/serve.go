@@ -58,7 +58,6 @@ func (c *Ctx) init(key string, def *Server) Result {
 	req := c.Req
 	path, args, uhost, err := ParseRequestTarget(req.RequestURI, def.MergeSlashes)
 	if err != nil {
-		c.URI = req.RequestURI
 		c.Logf(LevelInfo, "client sent invalid request while reading client request line")
 		return Status(400)
 	}
@@ -302,6 +301,7 @@ func (c *Ctx) accessPhase() Result {
 // standard page, or a dropped connection.
 func (c *Ctx) finalizeStatus(status int) Result {
 	if status == 444 || status == 499 {
+		c.Status = status
 		c.drop = true
 		c.keepAlive = false
 		return Done()
@@ -373,6 +373,9 @@ func (c *Ctx) errorPageRedirect(ep *ErrorPage, status int) Result {
 // nginx's form ("..., client: 1.2.3.4, server: x, request: "GET / HTTP/1.1"").
 func (c *Ctx) Logf(level Level, format string, args ...any) {
 	l := c.Config.ErrorLog
+	if c.Loc != nil && c.Loc.ErrorLog != nil {
+		l = c.Loc.ErrorLog
+	}
 	if l == nil {
 		l = stderrLogger
 	}

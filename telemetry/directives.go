@@ -393,6 +393,7 @@ func applyLogConf(b *conf.Builder, loc *gateway.Location, c any) error {
 	lc := c.(*logConf)
 	if lc.errorLog != nil {
 		loc.SetExt(locationErrorLogKey, lc.errorLog)
+		loc.ErrorLog = lc.errorLog
 	}
 	if lc.off {
 		return nil
@@ -425,6 +426,11 @@ func applyLogConf(b *conf.Builder, loc *gateway.Location, c any) error {
 // the main one) the snapshot's error log unless the program set one.
 func finish(b *conf.Builder) error {
 	st := state(b)
+	// A variable never defined fails the build after the modules finish,
+	// and a failed build's files would stay open: check first.
+	if err := b.Vars().Check(); err != nil {
+		return err
+	}
 	for i, open := range st.opens {
 		if err := open(); err != nil {
 			// let go of what was opened: the configuration is dropped

@@ -136,8 +136,9 @@ func isNameByte(b byte) bool {
 }
 
 // Compile resolves the format's variables against a snapshot's table and
-// returns the ready format. An unknown variable fails with nginx's
-// `unknown "name" variable`.
+// returns the ready format. A name the table does not know yet is taken
+// as a forward reference, which VarTable.Check reports if nothing
+// defines it.
 func (f *Format) Compile(vars *gateway.VarTable) (*Format, error) {
 	out := &Format{Name: f.Name, Escape: f.Escape, Text: f.Text, parts: f.parts}
 	for _, p := range f.parts {

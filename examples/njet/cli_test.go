@@ -63,6 +63,7 @@ func TestConfigTestReportsFileAndLine(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
+			require.NoError(t, os.Mkdir(filepath.Join(dir, "logs"), 0o755))
 			file := filepath.Join(dir, "njet.conf")
 			require.NoError(t, os.WriteFile(file, []byte(tc.conf), 0o644))
 			cmd := exec.Command(bin, "-p", dir, "-c", "njet.conf", "-t")

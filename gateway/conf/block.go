@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -223,6 +224,10 @@ func (bl *Block) Nest(n *Node, ctx Context, loc *gateway.Location, data any) (*B
 	return child, child.Run(n.Block)
 }
 
+// errPartial stops the build at a block a syntax error cut short, once
+// its directives ran without error: the syntax error is then reported.
+var errPartial = errors.New("partial block")
+
 func (bl *Block) newChild(n *Node, ctx Context, loc *gateway.Location, data any) *Block {
 	child := &Block{B: bl.B, Ctx: ctx, Parent: bl, Node: n, Server: bl.Server, Loc: bl.Loc, Data: data}
 	if loc != nil {
@@ -242,6 +247,9 @@ func (bl *Block) Run(nodes []*Node) error {
 		if err := bl.run(n); err != nil {
 			return err
 		}
+	}
+	if bl.Node != nil && bl.Node.partial {
+		return errPartial
 	}
 	return nil
 }
@@ -278,7 +286,14 @@ func (bl *Block) run(n *Node) error {
 		return nil
 	}
 	if err := d.Set(bl, n); err != nil {
+		if errors.Is(err, errPartial) {
+			return errPartial
+		}
 		return placed(n, err)
+	}
+	if n.partial {
+		// A Raw block's setter read what there was of it.
+		return errPartial
 	}
 	return nil
 }

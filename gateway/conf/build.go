@@ -58,10 +58,7 @@ func LoadFile(path string, opt Options) (*Result, error) {
 	}
 	p := newParser(opt.ConfPrefix)
 	nodes, err := p.parseFile(path, nil)
-	if err != nil {
-		return nil, err
-	}
-	return build(nodes, p, opt)
+	return build(nodes, err, p, opt)
 }
 
 // LoadString builds configuration text given in memory (nginx syntax or
@@ -78,10 +75,7 @@ func LoadString(src string, opt Options) (*Result, error) {
 	} else {
 		nodes, err = p.parseText("", []byte(src))
 	}
-	if err != nil {
-		return nil, err
-	}
-	return build(nodes, p, opt)
+	return build(nodes, err, p, opt)
 }
 
 // Build builds already parsed nodes (Parse's result) as a main
@@ -90,10 +84,13 @@ func Build(nodes []*Node, opt Options) (*Result, error) {
 	if opt.ConfPrefix == "" {
 		opt.ConfPrefix = opt.Prefix
 	}
-	return build(nodes, newParser(opt.ConfPrefix), opt)
+	return build(nodes, nil, newParser(opt.ConfPrefix), opt)
 }
 
-func build(nodes []*Node, p *parser, opt Options) (*Result, error) {
+// build builds nodes. When parsing failed with perr, nodes are what was
+// read before the syntax error: they are built so that an error nginx
+// would meet first is the one reported.
+func build(nodes []*Node, perr error, p *parser, opt Options) (*Result, error) {
 	if len(registryErrs) > 0 {
 		return nil, errors.New(strings.Join(registryErrs, "; "))
 	}
@@ -113,16 +110,19 @@ func build(nodes []*Node, p *parser, opt Options) (*Result, error) {
 	cfg.Ext[extraKey] = b.extra
 	b.root = &Block{B: b, Ctx: Main}
 	if opt.Globals != "" {
-		globals, err := p.parseText(commandLine, []byte(opt.Globals))
-		if err != nil {
+		globals, gerr := p.parseText(commandLine, []byte(opt.Globals))
+		if err := b.root.Run(globals); err != nil && !errors.Is(err, errPartial) {
 			return nil, err
 		}
-		if err := b.root.Run(globals); err != nil {
-			return nil, err
+		if gerr != nil {
+			return nil, gerr
 		}
 	}
-	if err := b.root.Run(nodes); err != nil {
+	if err := b.root.Run(nodes); err != nil && !errors.Is(err, errPartial) {
 		return nil, err
+	}
+	if perr != nil {
+		return nil, perr
 	}
 	if err := b.root.finish(); err != nil {
 		return nil, err

@@ -15,12 +15,17 @@ type tempPath struct {
 // parseTempPath is ngx_conf_set_path_slot.
 func parseTempPath(_ *Block, n *Node) (tempPath, error) {
 	t := tempPath{Path: strings.TrimSuffix(n.Args[0], "/")}
+	total := 0
 	for _, a := range n.Args[1:] {
 		l, err := ParseNumber(a)
-		if err != nil || l == 0 || l > 2 {
+		if err != nil || l == 0 {
 			return tempPath{}, InvalidValue(n)
 		}
 		t.Levels = append(t.Levels, l)
+		total += l
+	}
+	if total > 10 {
+		return tempPath{}, InvalidValue(n)
 	}
 	return t, nil
 }

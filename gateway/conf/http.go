@@ -115,14 +115,19 @@ func setServerName(bl *Block, n *Node) error {
 }
 
 // regexError is a pattern that does not compile, worded as nginx's PCRE
-// errors.
+// errors: `pcre2_compile() failed: <reason> in "<pattern>" [at "<rest>"]`.
 type regexError struct {
 	pattern string
 	reason  string
+	at      int // offset of the error in pattern; len(pattern) prints no "at"
 }
 
 func (e *regexError) Error() string {
-	return "pcre2_compile() failed: " + e.reason + " in \"" + e.pattern + "\""
+	s := "pcre2_compile() failed: " + e.reason + " in \"" + e.pattern + "\""
+	if e.at >= 0 && e.at < len(e.pattern) {
+		s += " at \"" + e.pattern[e.at:] + "\""
+	}
+	return s
 }
 
 // compileRegex compiles a configuration regex (caseless for "~*").
@@ -132,31 +137,69 @@ func compileRegex(pattern string, caseless bool) (*regexp.Regexp, error) {
 		expr = "(?i)" + expr
 	}
 	re, err := regexp.Compile(expr)
-	if err != nil {
-		reason := err.Error()
-		if se, ok := err.(*syntax.Error); ok {
-			if pcre, ok := pcreMessages[se.Code]; ok {
-				reason = pcre
-			} else {
-				reason = string(se.Code) + " at \"" + se.Expr + "\""
-			}
-		}
-		return nil, &regexError{pattern: pattern, reason: reason}
+	if err == nil {
+		return re, nil
 	}
-	return re, nil
+	e := &regexError{pattern: pattern, reason: err.Error(), at: len(pattern)}
+	se, ok := err.(*syntax.Error)
+	if !ok {
+		return nil, e
+	}
+	// Where PCRE2 would stop: at the last byte of the offending piece,
+	// or at the end for unterminated groups and classes.
+	last := len(pattern)
+	if i := strings.Index(pattern, se.Expr); i >= 0 && se.Expr != "" {
+		last = i + len(se.Expr) - 1
+	}
+	switch se.Code {
+	case syntax.ErrMissingParen:
+		e.reason = "missing closing parenthesis"
+	case syntax.ErrMissingBracket:
+		e.reason = "missing terminating ] for character class"
+	case syntax.ErrTrailingBackslash:
+		e.reason = "\\ at end of pattern"
+	case syntax.ErrUnexpectedParen:
+		e.reason, e.at = "unmatched closing parenthesis", unmatchedParen(pattern)
+	case syntax.ErrMissingRepeatArgument, syntax.ErrInvalidRepeatOp:
+		e.reason, e.at = "quantifier does not follow a repeatable item", last
+	case syntax.ErrInvalidCharRange:
+		e.reason, e.at = "range out of order in character class", last
+	case syntax.ErrInvalidRepeatSize:
+		e.reason, e.at = "number too big in {} quantifier", last
+		var lo, hi int
+		if n, _ := fmt.Sscanf(se.Expr, "{%d,%d}", &lo, &hi); n == 2 && lo > hi {
+			e.reason = "numbers out of order in {} quantifier"
+		}
+	case syntax.ErrInvalidEscape:
+		e.reason, e.at = "unrecognized character follows \\", last+1
+	default:
+		e.reason = string(se.Code) + ": " + se.Expr
+	}
+	return nil, e
 }
 
-// pcreMessages words Go's regexp errors as PCRE2 does, for the errors
-// both libraries have.
-var pcreMessages = map[syntax.ErrorCode]string{
-	syntax.ErrMissingParen:          "missing closing parenthesis",
-	syntax.ErrUnexpectedParen:       "unmatched closing parenthesis",
-	syntax.ErrMissingBracket:        "missing terminating ] for character class",
-	syntax.ErrMissingRepeatArgument: "quantifier does not follow a repeatable item",
-	syntax.ErrTrailingBackslash:     "\\ at end of pattern",
-	syntax.ErrInvalidEscape:         "unrecognized character follows \\",
-	syntax.ErrInvalidCharRange:      "range out of order in character class",
-	syntax.ErrInvalidRepeatSize:     "number too big in {} quantifier",
+// unmatchedParen returns the offset of the first ")" without its "(",
+// skipping escapes and character classes.
+func unmatchedParen(p string) int {
+	depth, class := 0, false
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\\':
+			i++
+		case class:
+			class = c != ']'
+		case c == '[':
+			class = true
+		case c == '(':
+			depth++
+		case c == ')':
+			if depth == 0 {
+				return i
+			}
+			depth--
+		}
+	}
+	return len(p)
 }
 
 // setLocation is "location [=|~|~*|^~] uri { }" and "location @name { }",

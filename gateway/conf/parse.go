@@ -74,50 +74,54 @@ func (p *parser) parseText(file string, src []byte) ([]*Node, error) {
 }
 
 // parseBlock reads directives up to the end of the block (inBlock) or of
-// the input, with ngx_conf_parse's checks.
+// the input, with ngx_conf_parse's checks. On a syntax error it returns
+// the directives read so far with the error, the unfinished block marked
+// partial, so that the builder can report an earlier error first, as
+// nginx (which builds while it reads) would.
 func (p *parser) parseBlock(lx *lexer, inBlock bool) ([]*Node, error) {
 	nodes := []*Node{}
 	for {
 		kind, words, quoted, err := lx.read()
 		if err != nil {
-			return nil, err
+			return nodes, err
 		}
 		switch kind {
 		case tokBlockDone:
 			if !inBlock {
-				return nil, lx.errorf("unexpected \"}\"")
+				return nodes, lx.errorf("unexpected \"}\"")
 			}
 			return nodes, nil
 		case tokEOF:
 			if inBlock {
-				return nil, lx.errorf("unexpected end of file, expecting \"}\"")
+				return nodes, lx.errorf("unexpected end of file, expecting \"}\"")
 			}
 			return nodes, nil
 		case tokBlockStart:
 			if lx.file == commandLine {
-				return nil, lx.errorf("block directives are not supported in -g option")
+				return nodes, lx.errorf("block directives are not supported in -g option")
 			}
 		}
 		n := &Node{Name: words[0], Args: words[1:], Quoted: quoted[1:], File: lx.file, Line: lx.line}
 		if n.Name == "include" {
 			if kind == tokBlockStart {
-				return nil, Errorf(n, "directive \"include\" is not terminated by \";\"")
+				return nodes, Errorf(n, "directive \"include\" is not terminated by \";\"")
 			}
 			inc, err := p.include(n)
-			if err != nil {
-				return nil, err
-			}
 			nodes = append(nodes, inc...)
+			if err != nil {
+				return nodes, err
+			}
 			continue
 		}
 		if kind == tokBlockStart {
 			if isCodeBlock(n.Name) {
 				if n.Code, err = lx.readCode(); err != nil {
-					return nil, err
+					return nodes, err
 				}
 				n.Block = []*Node{}
 			} else if n.Block, err = p.parseBlock(lx, true); err != nil {
-				return nil, err
+				n.partial = true
+				return append(nodes, n), err
 			}
 		}
 		nodes = append(nodes, n)
@@ -126,7 +130,8 @@ func (p *parser) parseBlock(lx *lexer, inBlock bool) ([]*Node, error) {
 
 // include expands an include directive: a file or a glob pattern,
 // relative to the configuration directory. A pattern that matches nothing
-// includes nothing, as nginx's glob does.
+// includes nothing, as nginx's glob does. On an error it returns what was
+// read before it.
 func (p *parser) include(n *Node) ([]*Node, error) {
 	if len(n.Args) != 1 {
 		return nil, Errorf(n, "invalid number of arguments in \"include\" directive")
@@ -152,10 +157,10 @@ func (p *parser) include(n *Node) ([]*Node, error) {
 			continue
 		}
 		inc, err := p.parseFile(m, n)
-		if err != nil {
-			return nil, err
-		}
 		nodes = append(nodes, inc...)
+		if err != nil {
+			return nodes, err
+		}
 	}
 	return nodes, nil
 }
@@ -173,7 +178,11 @@ func Parse(file string, src []byte) ([]*Node, error) {
 	if isJSON(file, src) {
 		return p.parseJSON(file, src, nil)
 	}
-	return p.parseText(file, src)
+	nodes, err := p.parseText(file, src)
+	if err != nil {
+		return nil, err
+	}
+	return nodes, nil
 }
 
 // Dump writes files the way "nginx -T" does: each one under a

@@ -125,6 +125,9 @@ type Node struct {
 	// given with -g have File "command line" and Line 0.
 	File string
 	Line int
+
+	// partial marks a block cut short by a syntax error.
+	partial bool
 }
 
 // Directive declares one configuration directive: where it may appear,

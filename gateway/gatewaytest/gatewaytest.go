@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,10 @@ import (
 func Load(t testing.TB, src string) *gateway.Gateway {
 	t.Helper()
 	prefix := t.TempDir() + "/"
+	// logs/ is where the default access log goes, as under nginx's prefix
+	if err := os.Mkdir(prefix+"logs", 0o755); err != nil {
+		t.Fatalf("gatewaytest: %v", err)
+	}
 	res, err := conf.LoadString(src, conf.Options{Prefix: prefix})
 	if err != nil {
 		t.Fatalf("gatewaytest: configuration: %v", err)

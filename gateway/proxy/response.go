@@ -590,6 +590,10 @@ func (x *exchange) respond() (gateway.Result, NextUpstream, int) {
 
 	x.copyHeaders()
 	c.Status = r.status
+	if r.status == 101 {
+		// switched protocols without an upgrade to carry out
+		c.SetKeepAlive(false)
+	}
 	if err := c.SendHeader(); err != nil {
 		x.endTry(false, false)
 		return x.clientGone(err), 0, 0
