@@ -24,6 +24,10 @@ import (
 //
 // Requests the engine refuses go to Gateway.ServeError, so that error_page
 // and the access log see them as nginx's would.
+//
+// The first Read of a request body may write "100 Continue" to the
+// connection: a handler that reads the body in one goroutine and writes
+// the answer in another starts writing only after that first Read.
 type HTTP1 struct {
 	// Gateway serves the requests.
 	Gateway gateway.Engine
@@ -88,7 +92,6 @@ type conn struct {
 	rlOK     bool
 	reqLine  string // for error-log lines
 	host     string
-	linger   bool // close with lingering after an error
 	body     body
 	resp     response
 	hijacked bool
@@ -229,7 +232,7 @@ func (c *conn) serve() {
 func (c *conn) serveRequest(start time.Time) bool {
 	st := c.st
 	c.hdr, c.lines = c.hdr[:0], c.lines[:0]
-	c.rlOK, c.linger, c.reqLine, c.host = false, false, "", ""
+	c.rlOK, c.reqLine, c.host = false, "", ""
 	c.start = start
 	c.info.Requests++
 	req := &gateway.Request{Proto: "HTTP/1.0", ProtoMajor: 1, Body: gateway.NoBody, Conn: &c.info, Start: start}
@@ -663,7 +666,7 @@ func (c *conn) fail(f *failure) {
 func (c *conn) close(pendingInput bool) {
 	st := c.st
 	linger := st.LingeringClose == "always" ||
-		st.LingeringClose == "on" && (pendingInput || c.linger || c.br.Buffered() > 0)
+		st.LingeringClose == "on" && (pendingInput || c.br.Buffered() > 0)
 	if c.bw.Flush() != nil || !linger {
 		c.nc.Close()
 		return

@@ -56,7 +56,7 @@ func TestConfigTestReportsFileAndLine(t *testing.T) {
 		{"unbalanced brace", "events {}\nhttp {\n}\n}\n",
 			`njet: [emerg] unexpected "}" in %s:4` + "\n" + `njet: configuration file %s test failed` + "\n", 1},
 		{"bad number", "events {}\nhttp {\n    keepalive_requests many;\n}\n",
-			`njet: [emerg] invalid number "many" in "keepalive_requests" directive in %s:3` + "\n" + `njet: configuration file %s test failed` + "\n", 1},
+			`njet: [emerg] "keepalive_requests" directive invalid number in %s:3` + "\n" + `njet: configuration file %s test failed` + "\n", 1},
 		{"good", "events {}\nhttp {\n    server { listen 127.0.0.1:8080; }\n}\n",
 			`njet: the configuration file %s syntax is ok` + "\n" + `njet: configuration file %s test is successful` + "\n", 0},
 	}

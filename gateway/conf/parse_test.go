@@ -121,3 +121,16 @@ func TestGlobalsAreMainDirectivesAppliedFirst(t *testing.T) {
 }
 
 func writeFile(name, content string) error { return os.WriteFile(name, []byte(content), 0o644) }
+
+func TestEarlierDirectiveErrorWinsOverLaterSyntaxError(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		// nginx builds while it reads: the unknown directive comes first.
+		{"http {\n bogus;\n server {\n listen 80 }", `unknown directive "bogus" in line 2`},
+		{"http {\n server {\n  listen 80;\n", `unexpected end of file, expecting "}" in line 4`},
+		{"http {\n server {\n  location / {\n  listen 80;\n", `"listen" directive is not allowed here in line 4`},
+		{"events {}\nhttp {\n  types { text/html html; \n", `unexpected end of file, expecting "}" in line 4`},
+	} {
+		_, err := LoadString(tc.src, Options{})
+		require.EqualError(t, err, tc.want, tc.src)
+	}
+}
