@@ -120,7 +120,8 @@ const (
 // Location is a location{} block (or the server block, an if block, a
 // limit_except block): how it matches, and what runs for requests it gets.
 type Location struct {
-	// Name is the pattern as written ("/images/", "\.php$", "@fallback").
+	// Name is the pattern as written ("/images/", "\.php$"); a named
+	// location keeps its name without the "@" ("fallback").
 	Name  string
 	Match MatchKind
 	// Regex is the compiled pattern of regex locations.

@@ -65,7 +65,13 @@ func (cfg *Config) Prepare() error {
 		s.regexNames = s.regexNames[:0]
 		for _, n := range s.Names {
 			if strings.HasPrefix(n, "~") {
-				re, err := regexp.Compile(n[1:])
+				expr := n[1:]
+				// nginx matches a name with capitals caselessly, since
+				// the host it is matched against is lower case
+				if strings.ToLower(expr) != expr {
+					expr = "(?i)" + expr
+				}
+				re, err := regexp.Compile(expr)
 				if err != nil {
 					return fmt.Errorf("invalid server name \"%s\": %v", n, err)
 				}
@@ -184,10 +190,10 @@ func prepareTree(l *Location, named map[string]*Location) error {
 			}
 			t.regexes = append(t.regexes, c)
 		case MatchNamed:
-			if _, dup := named[c.Name]; dup {
-				return fmt.Errorf("duplicate location \"%s\"", c.Name)
+			// the first of equal names wins, as in nginx
+			if _, dup := named[c.Name]; !dup {
+				named[c.Name] = c
 			}
-			named[c.Name] = c
 		}
 		if err := prepareTree(c, named); err != nil {
 			return err

@@ -51,7 +51,7 @@ func ListenAndServe(g *gateway.Gateway) error {
 		return gateway.ErrNoConfig
 	}
 	var s Set
-	if err := s.Apply(Listens(cfg)); err != nil {
+	if err := s.ApplyConfig(cfg); err != nil {
 		return err
 	}
 	return s.Serve(NewHTTP1(g))

@@ -139,7 +139,16 @@ func (r *response) WriteHeader(status int, h *gateway.Header, keepAlive bool) er
 	case status == 101:
 		bw.WriteString("Connection: upgrade\r\n\r\n")
 	case keep:
-		bw.WriteString("Connection: keep-alive\r\n\r\n")
+		bw.WriteString("Connection: keep-alive\r\n")
+		if t := c.st.KeepaliveHeader; t > 0 {
+			var buf [48]byte
+			b := append(buf[:0], "Keep-Alive: timeout="...)
+			b = strconv.AppendInt(b, int64(t/time.Second), 10)
+			b = append(b, "\r\n\r\n"...)
+			bw.Write(b)
+		} else {
+			bw.WriteString("\r\n")
+		}
 	default:
 		bw.WriteString("Connection: close\r\n\r\n")
 	}

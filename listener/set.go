@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gonjet/gonjet/gateway"
+	"github.com/gonjet/gonjet/gateway/conf"
 )
 
 // Handler serves the connections a Set accepts, one call per connection
@@ -73,14 +74,19 @@ type routes struct {
 // socketSpec describes a socket to open.
 type socketSpec struct {
 	id      string // "0.0.0.0:80", "[::1]:80", "unix:/path": also nginx's text
-	network string // "tcp4", "tcp6", "unix"
+	network string // "tcp4", "tcp6", "tcp" (dual-stack IPv6), "unix"
 	addr    string
 	listen  gateway.Listen
 	routes  *routes
+	// opts are the socket options of a configuration built from
+	// njet.conf (rcvbuf, deferred, so_keepalive...), nil otherwise.
+	opts *conf.ListenOptions
+	// deferTimeout is TCP_DEFER_ACCEPT's wait: client_header_timeout.
+	deferTimeout time.Duration
 }
 
-// Listens returns the listens of a configuration, one per socket key, for
-// Apply.
+// Listens returns the listens of a prepared configuration (gateway.New and
+// Config.Prepare prepare it), one per socket key, for Apply.
 func Listens(cfg *gateway.Config) []gateway.Listen {
 	var out []gateway.Listen
 	for _, k := range cfg.ListenKeys() {
@@ -96,10 +102,40 @@ func Listens(cfg *gateway.Config) []gateway.Listen {
 // `bind() to 127.0.0.1:80 failed (98: Address already in use)`), the
 // sockets it opened are closed again and the Set is left as it was.
 func (s *Set) Apply(listens []gateway.Listen) error {
-	specs, err := plan(listens)
+	specs, err := plan(listens, nil)
 	if err != nil {
 		return err
 	}
+	return s.apply(specs)
+}
+
+// ApplyConfig is Apply for the listens of cfg, with the socket options of
+// its listen directives when cfg was built from njet.conf: rcvbuf,
+// sndbuf, deferred, fastopen, so_keepalive and ipv6only=off.
+func (s *Set) ApplyConfig(cfg *gateway.Config) error {
+	var opts map[string]*socketOpts
+	if ex := conf.ExtraOf(cfg); ex != nil {
+		opts = map[string]*socketOpts{}
+		for key, o := range ex.Listens {
+			if !o.QUIC {
+				opts[key] = &socketOpts{ListenOptions: o, deferTimeout: ServerSettings(cfg, cfg.DefaultServer(key)).ClientHeaderTimeout}
+			}
+		}
+	}
+	specs, err := plan(Listens(cfg), opts)
+	if err != nil {
+		return err
+	}
+	return s.apply(specs)
+}
+
+// socketOpts are the njet.conf options of one listen.
+type socketOpts struct {
+	*conf.ListenOptions
+	deferTimeout time.Duration
+}
+
+func (s *Set) apply(specs []*socketSpec) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -453,7 +489,7 @@ func (r *registry) each(f func(c *Conn)) {
 }
 
 // plan turns listens into the sockets to open, one per bound address.
-func plan(listens []gateway.Listen) ([]*socketSpec, error) {
+func plan(listens []gateway.Listen, opts map[string]*socketOpts) ([]*socketSpec, error) {
 	type parsed struct {
 		l        gateway.Listen
 		ap       netip.AddrPort
@@ -490,6 +526,10 @@ func plan(listens []gateway.Listen) ([]*socketSpec, error) {
 			if p.ap.Addr().Is6() {
 				network = "tcp6"
 				unspec = netip.IPv6Unspecified()
+				if o := opts[key]; o != nil && !o.IPv6Only {
+					// ipv6only=off: the socket takes IPv4 too
+					network = "tcp"
+				}
 			}
 			w := netip.AddrPortFrom(unspec, p.ap.Port())
 			if _, ok := wild[w]; ok && !p.wildcard && !ownSocket(p.l) {
@@ -517,6 +557,9 @@ func plan(listens []gateway.Listen) ([]*socketSpec, error) {
 		if sp.routes.def == "" {
 			sp.routes.def = key
 			sp.listen = p.l
+			if o := opts[key]; o != nil {
+				sp.opts, sp.deferTimeout = o.ListenOptions, o.deferTimeout
+			}
 		}
 	}
 	for _, sp := range specs {
@@ -529,10 +572,11 @@ func plan(listens []gateway.Listen) ([]*socketSpec, error) {
 }
 
 // ownSocket reports whether a listen on a specific address needs a socket
-// of its own even when a wildcard listen on its port exists: the
-// parameters nginx applies to a bound socket imply "bind".
+// of its own even when a wildcard listen on its port exists: "bind", or
+// reuseport, which implies it (gateway/conf sets Bind for every socket
+// option, as nginx).
 func ownSocket(l gateway.Listen) bool {
-	return l.Bind || l.ReusePort || l.Backlog != 0
+	return l.Bind || l.ReusePort
 }
 
 // parseAddr reads a Listen.Addr: "ip:port", "[ipv6]:port", "*:port",
@@ -614,7 +658,7 @@ func openSocket(sp *socketSpec) (net.Listener, error) {
 			return nil, &ListenError{Syscall: "bind", Addr: sp.id, Err: err}
 		}
 	}
-	lc := net.ListenConfig{KeepAlive: -1, Control: control(sp.listen)}
+	lc := net.ListenConfig{KeepAlive: -1, Control: control(sp)}
 	ln, err := lc.Listen(context.Background(), sp.network, sp.addr)
 	if err != nil {
 		call := "bind"
@@ -629,6 +673,10 @@ func openSocket(sp *socketSpec) (net.Listener, error) {
 		os.Chmod(sp.addr, 0o666)
 	}
 	setBacklog(ln, backlogOf(sp.listen))
+	if err := afterListen(ln, sp); err != nil {
+		ln.Close()
+		return nil, &ListenError{Syscall: "setsockopt", Addr: sp.id, Err: err}
+	}
 	return ln, nil
 }
 

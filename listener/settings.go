@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gonjet/gonjet/gateway"
+	"github.com/gonjet/gonjet/gateway/conf"
 )
 
 // Settings are the limits the HTTP/1 engine applies to a connection before
@@ -32,8 +33,12 @@ type Settings struct {
 	// SendTimeout bounds each write of the response (60s).
 	SendTimeout time.Duration
 	// KeepaliveTime is the longest a connection serves requests
-	// (keepalive_time, 1h).
+	// (keepalive_time, 1h); 0 is no limit.
 	KeepaliveTime time.Duration
+	// KeepaliveHeader, when not 0, is announced to kept-alive clients in
+	// a "Keep-Alive: timeout=N" header (keepalive_timeout's second
+	// argument).
+	KeepaliveHeader time.Duration
 	// UnderscoresInHeaders accepts "_" in header names; otherwise such
 	// names are invalid (underscores_in_headers off).
 	UnderscoresInHeaders bool
@@ -85,8 +90,10 @@ var stderrLog gateway.ErrorLogger = &gateway.WriterLogger{Out: os.Stderr, Level:
 
 // ServerSettings returns the settings of srv, the default server of a
 // listen socket of cfg: the header parsing switches of the server and the
-// timeouts and lingering of its server{} block; what gateway.CoreConf does
-// not hold keeps nginx's default.
+// settings of its server{} block, from gateway.CoreConf and, for a
+// configuration built from njet.conf, from conf.SettingsOf. What neither
+// holds keeps nginx's default. keepalive_time and the Keep-Alive header
+// are nginx location settings; the engine applies the server's.
 func ServerSettings(cfg *gateway.Config, srv *gateway.Server) *Settings {
 	s := DefaultSettings()
 	if cfg != nil && cfg.ErrorLog != nil {
@@ -113,6 +120,17 @@ func ServerSettings(cfg *gateway.Config, srv *gateway.Server) *Settings {
 		s.LingeringClose = core.LingeringClose
 	}
 	s.ResetTimedoutConn = core.ResetTimedoutConn
+	if x := conf.SettingsOf(srv.Root); x != nil {
+		s.ClientHeaderTimeout = x.ClientHeaderTimeout
+		s.ClientHeaderBufferSize = int(x.ClientHeaderBufferSize)
+		s.LargeHeaderBuffers = x.LargeClientHeaderBuffers.Num
+		s.LargeHeaderBufferSize = int(x.LargeClientHeaderBuffers.Size)
+		s.MaxHeaders = x.MaxHeaders
+		s.KeepaliveTime = x.KeepaliveTime
+		s.KeepaliveHeader = x.KeepaliveHeader
+		s.LingeringTime = x.LingeringTime
+		s.LingeringTimeout = x.LingeringTimeout
+	}
 	return s
 }
 

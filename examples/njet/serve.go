@@ -82,7 +82,7 @@ func start(p paths, o *options, res *conf.Result) (*process, error) {
 		return nil, err
 	}
 	pr.set.ErrorLog = pr.log
-	if err := pr.set.Apply(listener.Listens(cfg)); err != nil {
+	if err := pr.set.ApplyConfig(cfg); err != nil {
 		pr.emerg(err)
 		return nil, err
 	}
@@ -175,19 +175,18 @@ func (pr *process) reload() bool {
 		return false
 	}
 	cfg := pr.withLog(res.Config)
-	if err := pr.set.Apply(listener.Listens(cfg)); err != nil {
+	if err := pr.set.ApplyConfig(cfg); err != nil {
 		pr.log.Log(gateway.LevelEmerg, 0, err.Error())
 		retire(cfg)
 		return false
 	}
 	if err := pr.g.Load(cfg); err != nil {
 		pr.log.Log(gateway.LevelEmerg, 0, err.Error())
-		pr.set.Apply(listener.Listens(pr.g.Config()))
+		pr.set.ApplyConfig(pr.g.Config())
 		retire(cfg)
 		return false
 	}
 	pr.log = cfg.ErrorLog
-	pr.set.ErrorLog = pr.log
 	return true
 }
 

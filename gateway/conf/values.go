@@ -11,9 +11,10 @@ import (
 // InvalidValue(n), nginx's `"name" directive invalid value`.
 var errInvalid = errors.New("invalid value")
 
-// Flag reads the on|off argument of a Flag directive (case-insensitive),
+// Flag reads the on|off argument of a flag directive (case-insensitive),
 // with nginx's error `invalid value "x" in "name" directive, it must be
-// "on" or "off"`.
+// "on" or "off"`. The function itself is also the Args value that declares
+// such a directive: Directive{Name: "etag", Args: conf.Flag, ...}.
 func Flag(n *Node) (bool, error) {
 	if len(n.Args) != 1 {
 		return false, Errorf(n, "invalid number of arguments in \"%s\" directive", n.Name)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -168,4 +169,42 @@ func TestProxyStreamsUnbufferedAnswers(t *testing.T) {
 	close(next)
 	rest, _ := io.ReadAll(br)
 	require.Equal(t, "6\r\nsecond\r\n0\r\n\r\n", string(rest))
+}
+
+func TestProxyToUnixSocket(t *testing.T) {
+	path := t.TempDir() + "/backend.sock"
+	ln, err := net.Listen("unix", path)
+	require.NoError(t, err)
+	s := &rawServer{ln: ln}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				echo(s, c)
+			}()
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	g := load(t, `
+		location / { proxy_pass http://unix:%[1]s; }
+		location /uri/ { proxy_pass http://unix:%[1]s:/other/; }
+	`, path)
+	r := get(g, "/x?y", "upstream_addr", "proxy_host")
+	require.Equal(t, 200, r.Status)
+	require.Equal(t, "unix:"+path, r.Vars["upstream_addr"])
+	require.Equal(t, "localhost", r.Vars["proxy_host"])
+	require.Equal(t, "GET /x?y HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n", s.lastRequest())
+	get(g, "/uri/z")
+	require.Equal(t, "GET /other/z HTTP/1.0", requestLine(s))
+
+	l := withLog(g)
+	os.Remove(path)
+	r = get(g, "/uri/z")
+	require.Equal(t, 502, r.Status)
+	require.Contains(t, l.String(), `connect() to unix:`+path+` failed (2: No such file or directory) while connecting to upstream`)
+	require.Contains(t, l.String(), `upstream: "http://unix:`+path+`:/other/z"`)
 }

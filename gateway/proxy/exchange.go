@@ -145,8 +145,10 @@ func (x *exchange) run() gateway.Result {
 	if res, ok := x.buildRequest(); !ok {
 		return res
 	}
-	if ap, err := netip.ParseAddrPort(c.Req.Conn.RemoteAddr); err == nil {
-		x.clientIP = ap.Addr()
+	if _, ok := x.up.Method().(upstream.IPHash); ok {
+		// $remote_addr, which realip may have replaced
+		addr, _ := c.VarByName("remote_addr")
+		x.clientIP, _ = netip.ParseAddr(addr)
 	}
 	if k := x.up.HashKey(); k != nil {
 		x.hashKey = append(x.hashKey[:0], k.Eval(c)...)

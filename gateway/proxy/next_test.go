@@ -184,3 +184,38 @@ func TestProxyInterceptErrors(t *testing.T) {
 	require.Equal(t, []string{"foo", "bar"}, r.Header.Values("WWW-Authenticate"))
 	require.Equal(t, "intercepted", string(r.Body))
 }
+
+func TestProxyDownPeerDoesNotCountAsATry(t *testing.T) {
+	a := newRaw(t, fixed("HTTP/1.0 404 Not Found\r\n\r\nNot Found"))
+	g := gatewaytest.Load(t, `http {
+		upstream u3 { server `+a.addr()+`; server 127.0.0.1:1 down; }
+		server { listen 80; location / { proxy_pass http://u3; proxy_next_upstream http_404; } }
+	}`)
+	r := get(g, "/down/", "upstream_addr")
+	require.Equal(t, 404, r.Status)
+	require.Equal(t, "Not Found", string(r.Body))
+	require.Equal(t, a.addr(), r.Vars["upstream_addr"])
+}
+
+func TestProxyNextUpstreamTriesLimitsTries(t *testing.T) {
+	a := newRaw(t, fixed("HTTP/1.0 404 Not Found\r\n\r\n"))
+	g := gatewaytest.Load(t, `http {
+		upstream u { server `+a.addr()+`; server `+a.addr()+`; server `+a.addr()+`; }
+		upstream u2 { server `+a.addr()+`; server `+a.addr()+` backup; server `+a.addr()+` backup; }
+		server {
+			listen 80;
+			proxy_next_upstream http_404;
+			location /tries { proxy_pass http://u; proxy_next_upstream_tries 2; }
+			location /tries/backup { proxy_pass http://u2; proxy_next_upstream_tries 2; }
+			location /tries/zero { proxy_pass http://u; proxy_next_upstream_tries 0; }
+		}
+	}`)
+	for target, want := range map[string]string{
+		"/tries":        "404, 404",
+		"/tries/backup": "404, 404",
+		"/tries/zero":   "404, 404, 404",
+	} {
+		r := get(g, target, "upstream_status")
+		require.Equal(t, want, r.Vars["upstream_status"], target)
+	}
+}

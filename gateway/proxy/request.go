@@ -278,7 +278,8 @@ func (x *exchange) originalURI() (path string, argsAt int, unchanged bool) {
 	if argsAt >= 0 {
 		args = target[argsAt:]
 	}
-	if args != c.Args || path == "" {
+	if args != c.Args || path == "" || c.Internal() {
+		// rewritten (nginx's rewrite makes the request internal)
 		return path, argsAt, false
 	}
 	if path == c.URI {

@@ -340,6 +340,9 @@ func (x *exchange) parseHeader(data []byte) NextUpstream {
 		case hkXAccelRedirect:
 			r.xar, r.hasXAR = value, true
 		case hkXAccelBuffering:
+			if x.h.opt.IgnoreHeaders&IgnoreXAccelBuffering != 0 {
+				continue
+			}
 			switch {
 			case hasPrefixFold(value, "yes"):
 				r.buffering = 1
@@ -594,6 +597,9 @@ func (x *exchange) respond() (gateway.Result, NextUpstream, int) {
 		// switched protocols without an upgrade to carry out
 		c.SetKeepAlive(false)
 	}
+	// header filters may read $upstream_*; the response time of this
+	// try is "-" until the body is through, as in nginx
+	x.rd.publish(c)
 	if err := c.SendHeader(); err != nil {
 		x.endTry(false, false)
 		return x.clientGone(err), 0, 0
@@ -602,6 +608,8 @@ func (x *exchange) respond() (gateway.Result, NextUpstream, int) {
 		x.endTry(x.keepable() && x.br.Buffered() == 0, false)
 		return gateway.Done(), 0, 0
 	}
+	// should the body keep the client waiting, the header goes first
+	x.unflushed = true
 	return x.copyBody(), 0, 0
 }
 

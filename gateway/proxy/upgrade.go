@@ -22,6 +22,7 @@ func (x *exchange) upgradeConn() gateway.Result {
 	x.copyHeaders()
 	c.Status = 101
 	c.SetKeepAlive(false)
+	x.rd.publish(c)
 	if err := c.SendHeader(); err != nil {
 		x.endTry(false, false)
 		return x.clientGone(err)
