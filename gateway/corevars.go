@@ -201,6 +201,14 @@ var coreVars = []Var{
 		}
 		return found(strconv.Itoa(c.Req.Conn.Requests))
 	}},
+	{Name: "connection_time", NoCache: true, Get: func(c *Ctx) (string, bool) {
+		if c.Req == nil || c.Req.Conn == nil || c.Req.Conn.Start.IsZero() {
+			return found("0.000")
+		}
+		ms := time.Since(c.Req.Conn.Start).Milliseconds()
+		frac := strconv.FormatInt(1000+ms%1000, 10)[1:]
+		return found(strconv.FormatInt(ms/1000, 10) + "." + frac)
+	}},
 	{Name: "nginx_version", Get: func(*Ctx) (string, bool) { return found(NginxVersion) }},
 	{Name: "njet_version", Get: func(*Ctx) (string, bool) {
 		if i := strings.IndexByte(Software, '/'); i >= 0 {

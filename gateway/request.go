@@ -60,6 +60,8 @@ type ConnInfo struct {
 	TLS *tls.ConnectionState
 	// ServerName is the SNI name the client sent, if any.
 	ServerName string
+	// Start is when the connection was accepted ($connection_time).
+	Start time.Time
 }
 
 // noBody is the Body of requests without one.

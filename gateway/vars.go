@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 )
@@ -363,4 +364,16 @@ func (p *tplPart) value(c *Ctx) string {
 		return v
 	}
 	return p.lit
+}
+
+// DeclareCaptures declares the named groups of a configuration regex as
+// variables, as nginx does for every regex it compiles (location,
+// server_name, rewrite, if, map), so later directives may use them;
+// MatchRegex sets them when the regex matches.
+func (t *VarTable) DeclareCaptures(re *regexp.Regexp) {
+	for _, name := range re.SubexpNames() {
+		if name != "" {
+			t.Declare(name)
+		}
+	}
 }

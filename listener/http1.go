@@ -116,6 +116,7 @@ func (h *HTTP1) ServeConn(lc *Conn) {
 		RemoteAddr: addrText(lc.Conn.RemoteAddr(), false),
 		LocalAddr:  addrText(lc.Conn.LocalAddr(), true),
 		Listen:     lc.Listen,
+		Start:      c.born,
 	}
 	c.br = getReader(&c.rd)
 	c.bw = getWriter(&c.wr)

@@ -106,9 +106,11 @@ func setServerName(bl *Block, n *Node) error {
 		if len(name) == 1 {
 			return Errorf(n, "empty regex in server name \"%s\"", name)
 		}
-		if _, err := compileRegex(name[1:], false); err != nil {
+		re, err := compileRegex(name[1:], false)
+		if err != nil {
 			return Errorf(n, "%s", err)
 		}
+		bl.B.Vars().DeclareCaptures(re)
 		srv.Names = append(srv.Names, name)
 	}
 	return nil
@@ -219,6 +221,7 @@ func setLocation(bl *Block, n *Node) error {
 		if loc.Regex, err = compileRegex(name, kind == gateway.MatchRegexCaseless); err != nil {
 			return Errorf(n, "%s", err)
 		}
+		bl.B.Vars().DeclareCaptures(loc.Regex)
 	}
 	parent := bl.Loc
 	if bl.Ctx == Location {

@@ -208,3 +208,34 @@ func TestProxyToUnixSocket(t *testing.T) {
 	require.Contains(t, l.String(), `connect() to unix:`+path+` failed (2: No such file or directory) while connecting to upstream`)
 	require.Contains(t, l.String(), `upstream: "http://unix:`+path+`:/other/z"`)
 }
+
+func TestProxyUnfinishedAnswerHasNoLastChunk(t *testing.T) {
+	for name, up := range map[string]string{
+		"length":     "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nunfinished",
+		"chunked":    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\nunfinished\r\n",
+		"length ok":  "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nfinished",
+		"chunked ok": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\nfinished\r\n0\r\n\r\n",
+		"close ok":   "HTTP/1.0 200 OK\r\n\r\nfinished",
+		"unbuffered": "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nunfinished",
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := newRaw(t, fixed(up))
+			extra := ""
+			if name == "unbuffered" {
+				extra = "proxy_buffering off;"
+			}
+			addr, _ := serve(t, `location / { proxy_pass http://%s; %s }`, b.addr(), extra)
+			c := dial(t, addr)
+			io.WriteString(c, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+			got, _ := io.ReadAll(c)
+			s := string(got)
+			if strings.HasSuffix(name, "ok") {
+				require.True(t, strings.HasSuffix(s, "finished") || strings.HasSuffix(s, "finished\r\n0\r\n\r\n"), s)
+				require.NotContains(t, s, "unfinished")
+				return
+			}
+			require.Contains(t, s, "unfinished")
+			require.NotContains(t, s, "\r\n0\r\n\r\n", "an unfinished answer must not look finished")
+		})
+	}
+}

@@ -108,8 +108,9 @@ func getExchange(h *Handler, c *gateway.Ctx) *exchange {
 const maxPooled = 64 << 10
 
 func (x *exchange) release() {
-	if x.conn != nil {
-		x.conn.Close()
+	if x.peer != nil {
+		// only a panic gets here with a try still open
+		x.endTry(false, false)
 	}
 	x.br.Reset(nil)
 	req, body, kinds, cb, hk := x.req[:0], x.body[:0], x.kinds[:0], x.copyBuf, x.hashKey[:0]

@@ -185,9 +185,8 @@ func (h *Handler) compileHeaders() {
 // Handle proxies the request; it is the location's content handler.
 func (h *Handler) Handle(c *gateway.Ctx) gateway.Result {
 	x := getExchange(h, c)
-	res := x.run()
-	x.release()
-	return res
+	defer x.release()
+	return x.run()
 }
 
 // timeoutLeft reports whether proxy_next_upstream_timeout still allows a

@@ -170,8 +170,13 @@ func (x *exchange) readHeader() NextUpstream {
 					break
 				}
 				ft := x.parseHeader(data[:end])
-				if !x.resp.http09 {
-					br.Discard(end)
+				if x.resp.http09 {
+					return ft
+				}
+				br.Discard(end)
+				if s := x.resp.status; ft == 0 && s >= 100 && s < 200 && s != 101 {
+					// an interim answer (103 Early Hints): the final one follows
+					continue
 				}
 				return ft
 			}
@@ -272,7 +277,7 @@ func (x *exchange) parseHeader(data []byte) NextUpstream {
 	hdr := &x.rd.hdr
 	hdr.Reset()
 	x.kinds = x.kinds[:0]
-	var first [hkCount]int16
+	var first [hkCount]int32
 	for {
 		f, next, res := scanField(s, p)
 		switch res {
@@ -304,7 +309,7 @@ func (x *exchange) parseHeader(data []byte) NextUpstream {
 				x.kinds = append(x.kinds, kind|hkIgnored)
 				continue
 			}
-			first[kind] = int16(idx + 1)
+			first[kind] = int32(idx + 1)
 		}
 		x.kinds = append(x.kinds, kind)
 		switch kind {
@@ -314,7 +319,7 @@ func (x *exchange) parseHeader(data []byte) NextUpstream {
 				x.logf(gateway.LevelError, actReadHeader, nil, "upstream sent duplicate header line: \"%s: %s\", previous value: \"%s: %s\"", name, value, pf.Name, pf.Value)
 				return NextInvalidHeader
 			}
-			first[kind] = int16(idx + 1)
+			first[kind] = int32(idx + 1)
 			if first[hkContentLength] > 0 && first[hkTransferEncoding] > 0 {
 				x.logf(gateway.LevelError, actReadHeader, nil, "upstream sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time")
 				return NextInvalidHeader

@@ -25,6 +25,7 @@ func TestProxyResponseBodies(t *testing.T) {
 		{"close delimited", "HTTP/1.0 200 OK\r\n\r\nSEE-THIS", "SEE-THIS", ""},
 		{"HTTP/0.9 answer is the body", "SEE-THIS", "SEE-THIS", ""},
 		{"header without reason phrase", "HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok", "ok", "2"},
+		{"interim answers are skipped", "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "ok", "2"},
 		{"more data than Content-Length is dropped", "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nSEE-THIS-BUT-NOT-THIS", "SEE-THIS", "8"},
 	}
 	for _, tt := range tests {

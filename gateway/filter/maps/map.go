@@ -78,11 +78,7 @@ func (m *Map) Add(vars *gateway.VarTable, key string, value *gateway.Template) e
 			return fmt.Errorf("pcre2_compile() failed: %s in \"%s\"", regexErrText(err), pattern)
 		}
 		if vars != nil {
-			for _, name := range re.SubexpNames() {
-				if name != "" {
-					vars.Declare(name)
-				}
-			}
+			vars.DeclareCaptures(re)
 		}
 		m.regexes = append(m.regexes, regexEntry{re: re, name: pattern, value: value})
 		return nil

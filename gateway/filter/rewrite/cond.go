@@ -234,11 +234,7 @@ func compileRegex(vars *gateway.VarTable, pattern string, caseless bool) (*regex
 		return nil, fmt.Errorf("pcre2_compile() failed: %s in \"%s\"", regexErrText(err), pattern)
 	}
 	if vars != nil {
-		for _, name := range re.SubexpNames() {
-			if name != "" {
-				vars.Declare(name)
-			}
-		}
+		vars.DeclareCaptures(re)
 	}
 	return re, nil
 }
