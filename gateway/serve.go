@@ -71,7 +71,10 @@ func (c *Ctx) init(key string, def *Server) Result {
 	if uhost != "" {
 		h = uhost
 	}
-	host, ok := ValidateHost(h)
+	host, ok := "", true
+	if hasHost || uhost != "" {
+		host, ok = ValidateHost(h)
+	}
 	if !ok {
 		c.Logf(LevelInfo, "client sent invalid host header while reading client request headers")
 		return Status(400)

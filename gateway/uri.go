@@ -155,40 +155,66 @@ func unhex(b byte) byte {
 // ValidateHost checks and normalises a Host value as nginx does: lower
 // case, port and a trailing dot removed; "" when the host is invalid.
 func ValidateHost(h string) (string, bool) {
-	if h == "" {
-		return "", true
-	}
-	dotPos := -1
-	hostLen := len(h)
-	inBracket := false
+	const (
+		hostStart = iota
+		hostName
+		hostIPLiteral
+		hostEnd
+		hostPort
+	)
+	state := hostStart
+	dotPos, hostLen, port := -2, len(h), 0
 	for i := 0; i < len(h); i++ {
-		b := h[i]
-		switch {
-		case b == '.':
-			if dotPos == i-1 {
+		ch := h[i]
+		switch state {
+		case hostStart, hostName:
+			if state == hostStart && ch == '[' {
+				state = hostIPLiteral
+				continue
+			}
+			state = hostName
+			switch {
+			case hostChar(ch):
+			case ch == ':':
+				hostLen, state = i, hostPort
+			case ch == '.':
+				if dotPos == i-1 {
+					return "", false
+				}
+				dotPos = i
+			default:
 				return "", false
 			}
-			dotPos = i
-		case b == ':':
-			if !inBracket {
-				hostLen = i
-				i = len(h)
+		case hostIPLiteral:
+			switch {
+			case hostChar(ch) && ch != '%', ch == ':':
+			case ch == ']':
+				hostLen, state = i+1, hostEnd
+			case ch == '.':
+				if dotPos == i-1 {
+					return "", false
+				}
+				dotPos = i
+			default:
+				return "", false
 			}
-		case b == '[':
-			if i == 0 {
-				inBracket = true
+		case hostEnd:
+			if ch != ':' {
+				return "", false
 			}
-		case b == ']':
-			if inBracket {
-				inBracket = false
+			state = hostPort
+		case hostPort:
+			if ch < '0' || ch > '9' {
+				return "", false
 			}
-		case b == '/' || b == '\\' || b == 0:
-			return "", false
-		default:
-			if b < 0x20 || b == 0x7f {
+			port = port*10 + int(ch-'0')
+			if port > 65535 {
 				return "", false
 			}
 		}
+	}
+	if state == hostIPLiteral {
+		return "", false
 	}
 	if dotPos == hostLen-1 {
 		hostLen--
@@ -197,4 +223,14 @@ func ValidateHost(h string) (string, bool) {
 		return "", false
 	}
 	return strings.ToLower(h[:hostLen]), true
+}
+
+// hostChar reports the characters RFC 3986 allows in a host name:
+// unreserved, sub-delims and '%' of pct-encoding.
+func hostChar(ch byte) bool {
+	switch {
+	case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
+		return true
+	}
+	return strings.IndexByte("-_~!$&'()*+,;=%", ch) >= 0
 }
