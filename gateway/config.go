@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -81,12 +82,13 @@ type serverRegex struct {
 	name string
 }
 
-// Name returns the first server name ($server_name), "" when none.
+// Name returns the first server name ($server_name), "" when none; a
+// ".example.com" name reads "example.com", as in nginx.
 func (s *Server) Name() string {
 	if len(s.Names) == 0 {
 		return ""
 	}
-	return s.Names[0]
+	return strings.TrimPrefix(s.Names[0], ".")
 }
 
 // MatchKind says how a location matches a URI.
