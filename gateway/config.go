@@ -191,25 +191,32 @@ type CoreConf struct {
 	ErrorPages          []ErrorPage
 	RecursiveErrorPages bool
 
-	ClientMaxBodySize    int64
-	ClientBodyTimeout    time.Duration
-	SendTimeout          time.Duration
-	KeepaliveTimeout     time.Duration
-	KeepaliveRequests    int
-	ServerTokens         string // "on", "off", "build"
-	AbsoluteRedirect     bool
-	ServerNameInRedirect bool
-	PortInRedirect       bool
-	Internal             bool
-	SatisfyAny           bool
-	LogNotFound          bool
-	Etag                 bool
-	IfModifiedSince      string // "exact", "before", "off"
-	ChunkedTransfer      bool
-	MaxRanges            int // -1 unlimited
-	MsiePadding          bool
-	LingeringClose       string
-	ResetTimedoutConn    bool
+	ClientMaxBodySize int64
+	ClientBodyTimeout time.Duration
+	SendTimeout       time.Duration
+	KeepaliveTimeout  time.Duration
+	KeepaliveRequests int
+	// KeepaliveTime bounds the life of a keep-alive connection; 0 means
+	// no bound.
+	KeepaliveTime time.Duration
+	// KeepaliveDisableMSIE6 and KeepaliveDisableSafari turn keep-alive off
+	// for the browsers keepalive_disable names.
+	KeepaliveDisableMSIE6  bool
+	KeepaliveDisableSafari bool
+	ServerTokens           string // "on", "off", "build"
+	AbsoluteRedirect       bool
+	ServerNameInRedirect   bool
+	PortInRedirect         bool
+	Internal               bool
+	SatisfyAny             bool
+	LogNotFound            bool
+	Etag                   bool
+	IfModifiedSince        string // "exact", "before", "off"
+	ChunkedTransfer        bool
+	MaxRanges              int // -1 unlimited
+	MsiePadding            bool
+	LingeringClose         string
+	ResetTimedoutConn      bool
 }
 
 // DefaultCoreConf returns nginx's defaults.

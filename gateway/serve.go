@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"time"
 )
 
 // maxURIChanges bounds rewrites and internal redirects per request, as
@@ -243,9 +244,7 @@ func (c *Ctx) applyLocation() Result {
 		loc = c.Loc
 	}
 	core := &loc.Core
-	if core.KeepaliveTimeout == 0 {
-		c.keepAlive = false
-	} else if c.Req.Conn != nil && core.KeepaliveRequests > 0 && c.Req.Conn.Requests >= core.KeepaliveRequests {
+	if c.keepAlive && !c.keepAliveAllowed(core) {
 		c.keepAlive = false
 	}
 	if max := core.ClientMaxBodySize; max > 0 && c.Req.ContentLength > max {
@@ -254,6 +253,52 @@ func (c *Ctx) applyLocation() Result {
 		return Status(413)
 	}
 	return Continue
+}
+
+// keepAliveAllowed applies the location's keep-alive limits, as nginx's
+// ngx_http_update_location_config.
+func (c *Ctx) keepAliveAllowed(core *CoreConf) bool {
+	conn := c.Req.Conn
+	switch {
+	case core.KeepaliveTimeout == 0:
+		return false
+	case conn != nil && core.KeepaliveRequests > 0 && conn.Requests >= core.KeepaliveRequests:
+		return false
+	case conn != nil && core.KeepaliveTime > 0 && !conn.Start.IsZero() && time.Since(conn.Start) > core.KeepaliveTime:
+		return false
+	}
+	if !core.KeepaliveDisableMSIE6 && !core.KeepaliveDisableSafari {
+		return true
+	}
+	ua := c.Req.Header.Get("User-Agent")
+	if core.KeepaliveDisableMSIE6 && c.Method == "POST" && isMSIE6(ua) {
+		return false
+	}
+	return !(core.KeepaliveDisableSafari && isSafari(ua))
+}
+
+// isMSIE6 recognises MSIE 4 to 6 (6 without SP2's "SV1"), as nginx does.
+func isMSIE6(ua string) bool {
+	i := strings.Index(ua, "MSIE ")
+	if i < 0 || i+7 >= len(ua) || ua[i+6] != '.' {
+		return false
+	}
+	switch ua[i+5] {
+	case '4', '5':
+		return true
+	case '6':
+		return !strings.Contains(ua[i+8:], "SV1")
+	}
+	return false
+}
+
+// isSafari recognises Safari on macOS, and not the browsers whose user
+// agents also mention Safari (Gecko-, Chrome-based), as nginx does.
+func isSafari(ua string) bool {
+	if strings.Contains(ua, "Gecko/") || strings.Contains(ua, "Chrome/") {
+		return false
+	}
+	return strings.Contains(ua, "Safari/") && strings.Contains(ua, "Mac OS X")
 }
 
 func methodListed(m string, list []string) bool {

@@ -172,6 +172,9 @@ func applyCore(b *Builder, loc *gateway.Location, v any) error {
 	ext.DisableSymlinks, ext.DisableSymlinksFrom = c.symlinks.mode, c.symlinks.from
 	ext.Aio, ext.AioThreadPool = c.aio.mode, c.aio.pool
 	loc.SetExt(settingsKey, &ext)
+	loc.Core.KeepaliveTime = ext.KeepaliveTime
+	loc.Core.KeepaliveDisableMSIE6 = ext.KeepaliveDisableMSIE6
+	loc.Core.KeepaliveDisableSafari = ext.KeepaliveDisableSafari
 	if loc.Match == gateway.MatchServer && loc.Server != nil {
 		loc.Server.MergeSlashes = c.srv.MergeSlashes
 		loc.Server.UnderscoresInHeaders = c.srv.UnderscoresInHeaders
