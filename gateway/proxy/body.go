@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"time"
 
 	"github.com/gonjet/gonjet/gateway"
 )
@@ -66,7 +65,7 @@ func (x *exchange) more() error {
 			return clientError{err}
 		}
 	}
-	x.conn.SetReadDeadline(time.Now().Add(x.h.opt.ReadTimeout))
+	x.conn.SetReadDeadline(after(x.h.opt.ReadTimeout))
 	_, err := x.br.Peek(x.br.Buffered() + 1)
 	return err
 }

@@ -34,6 +34,12 @@ func serve(t testing.TB, src string, args ...any) (string, *logs) {
 	}
 	l := &logs{}
 	cfg.ErrorLog = l
+	cfg.Observers = append(cfg.Observers, func(c *gateway.Ctx) {
+		v, _ := c.VarByName("body_bytes_sent")
+		l.mu.Lock()
+		l.bodyBytes = append(l.bodyBytes, v)
+		l.mu.Unlock()
+	})
 	g, err := gateway.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(g.Close)
@@ -125,6 +131,13 @@ func TestProxyUpgradesConnections(t *testing.T) {
 		require.Equal(t, fmt.Sprintf("bazz%d\r\n", i), line)
 	}
 	c.Close()
+	require.Eventually(t, func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return len(l.bodyBytes) == 1
+	}, 10*time.Second, time.Millisecond, "the request is logged once the pair closes")
+	// everything after the 101 header, as nginx's proxy_upgrade.t counts
+	require.Equal(t, "540793", l.bodyBytes[0])
 	require.NotContains(t, l.String(), "[error]")
 }
 
@@ -226,7 +239,7 @@ func TestProxyUnfinishedAnswerHasNoLastChunk(t *testing.T) {
 			}
 			addr, _ := serve(t, `location / { proxy_pass http://%s; %s }`, b.addr(), extra)
 			c := dial(t, addr)
-			io.WriteString(c, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+			io.WriteString(c, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 			got, _ := io.ReadAll(c)
 			s := string(got)
 			if strings.HasSuffix(name, "ok") {

@@ -302,9 +302,14 @@ func (x *exchange) connect() NextUpstream {
 		x.conn, x.uconn, x.cached = pc, nc, true
 		x.st.connect = 0
 	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), x.h.opt.ConnectTimeout)
+		ctx, cancel := context.Background(), context.CancelFunc(nil)
+		if t := x.h.opt.ConnectTimeout; t > 0 {
+			ctx, cancel = context.WithTimeout(ctx, t)
+		}
 		nc, err := x.h.dial(ctx, x.peer.Network, x.peer.Addr)
-		cancel()
+		if cancel != nil {
+			cancel()
+		}
 		if err != nil {
 			if isTimeout(err) || errors.Is(err, context.DeadlineExceeded) {
 				x.logf(gateway.LevelError, actConnect, errTimedOut, "upstream timed out")
@@ -320,6 +325,15 @@ func (x *exchange) connect() NextUpstream {
 	x.conn.requests++
 	x.br.Reset(x.conn)
 	return 0
+}
+
+// after is the deadline a timeout sets from now; a zero timeout sets
+// none.
+func after(d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(d)
 }
 
 // errTimedOut stands for ETIMEDOUT in log lines about our own timers.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/gonjet/gonjet/gateway"
@@ -71,9 +70,10 @@ var defaultHeaders = []struct {
 // defaultHide are the upstream fields nginx does not pass to the client.
 var defaultHide = []string{"Date", "Server", "X-Pad", "X-Accel-Expires", "X-Accel-Redirect", "X-Accel-Limit-Rate", "X-Accel-Buffering", "X-Accel-Charset"}
 
-// New builds a Handler. opt.URL needs opt.Upstream (or opt.URLTemplate
-// instead of both); the other fields default as DefaultOptions says only
-// when they come from it, so start from DefaultOptions.
+// New builds a Handler from opt, which should start as DefaultOptions:
+// zero values mean what they say (no buffering, no timeouts...), not
+// nginx's defaults. opt.URL needs opt.Upstream; opt.URLTemplate replaces
+// both.
 func New(opt Options) (*Handler, error) {
 	var tgt *target
 	if opt.URLTemplate == nil {
@@ -222,5 +222,5 @@ func (h *Handler) String() string {
 	if h.opt.URLTemplate != nil {
 		return "proxy_pass " + h.opt.URLTemplate.Raw()
 	}
-	return "proxy_pass " + strings.TrimSpace(h.tgt.url)
+	return "proxy_pass " + h.tgt.url
 }

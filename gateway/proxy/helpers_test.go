@@ -148,8 +148,9 @@ func get(g *gateway.Gateway, target string, vars ...string) *gatewaytest.Respons
 
 // logs collects error-log lines.
 type logs struct {
-	mu    sync.Mutex
-	lines []string
+	mu        sync.Mutex
+	lines     []string
+	bodyBytes []string // $body_bytes_sent of each request served (serve)
 }
 
 func (l *logs) Enabled(gateway.Level) bool { return true }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -218,4 +219,30 @@ func TestProxyNextUpstreamTriesLimitsTries(t *testing.T) {
 		r := get(g, target, "upstream_status")
 		require.Equal(t, want, r.Vars["upstream_status"], target)
 	}
+}
+
+func TestProxyNextUpstreamTimeoutStopsRetries(t *testing.T) {
+	slowFail := func(s *rawServer, c net.Conn) {
+		s.readHead(bufio.NewReader(c))
+		time.Sleep(20 * time.Millisecond) // longer than the 1ms allowed below
+	}
+	a := newRaw(t, slowFail)
+	b := newRaw(t, slowFail)
+	g := gatewaytest.Load(t, `http {
+		upstream u { server `+a.addr()+`; server `+b.addr()+`; }
+		server { listen 80; location / { proxy_pass http://u; proxy_next_upstream_timeout 1ms; } }
+	}`)
+	withLog(g)
+	r := get(g, "/", "upstream_status")
+	require.Equal(t, 502, r.Status)
+	require.Equal(t, "502", r.Vars["upstream_status"])
+}
+
+func TestProxyIgnoreHeadersXAccelRedirect(t *testing.T) {
+	b := newRaw(t, fixed("HTTP/1.1 204 No Content\r\nX-Accel-Redirect: /elsewhere\r\n\r\n"))
+	g := load(t, `location / { proxy_pass http://%s; proxy_ignore_headers X-Accel-Redirect; }`, b.addr())
+	r := get(g, "/", "upstream_http_x_accel_redirect")
+	require.Equal(t, 204, r.Status)
+	require.False(t, r.Header.Has("X-Accel-Redirect"))
+	require.Equal(t, "/elsewhere", r.Vars["upstream_http_x_accel_redirect"])
 }

@@ -328,7 +328,7 @@ func (x *exchange) send() (NextUpstream, gateway.Result, bool) {
 	conn := x.conn
 	opt := &x.h.opt
 	x.requestSent = true
-	conn.SetWriteDeadline(time.Now().Add(opt.SendTimeout))
+	conn.SetWriteDeadline(after(opt.SendTimeout))
 	var err error
 	if len(x.body) > 0 && len(x.body) <= 16<<10 {
 		// one write for a small body
@@ -395,7 +395,7 @@ func (x *exchange) streamRequestBody() (NextUpstream, gateway.Result, bool) {
 				copy(buf[start:], size)
 				p = append(buf[start:off+n], '\r', '\n')
 			}
-			conn.SetWriteDeadline(time.Now().Add(opt.SendTimeout))
+			conn.SetWriteDeadline(after(opt.SendTimeout))
 			if _, err := conn.Write(p); err != nil {
 				return x.sendFailed(err), gateway.Result{}, false
 			}
@@ -414,7 +414,7 @@ func (x *exchange) streamRequestBody() (NextUpstream, gateway.Result, bool) {
 		}
 	}
 	if x.chunked {
-		conn.SetWriteDeadline(time.Now().Add(opt.SendTimeout))
+		conn.SetWriteDeadline(after(opt.SendTimeout))
 		if _, err := conn.Write([]byte("0\r\n\r\n")); err != nil {
 			return x.sendFailed(err), gateway.Result{}, false
 		}

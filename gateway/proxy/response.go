@@ -158,7 +158,7 @@ func classify(name string) uint8 {
 // ngx_http_upstream_process_header: it must fit in proxy_buffer_size.
 func (x *exchange) readHeader() NextUpstream {
 	br := x.br
-	x.conn.SetReadDeadline(time.Now().Add(x.h.opt.ReadTimeout))
+	x.conn.SetReadDeadline(after(x.h.opt.ReadTimeout))
 	for {
 		data, _ := br.Peek(br.Buffered())
 		if len(data) > 0 {

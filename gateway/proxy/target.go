@@ -15,11 +15,9 @@ type target struct {
 	url string
 	// schema is "http://".
 	schema string
-	// addr is what the upstream package resolves: "host:port",
-	// "[v6]:port" or "unix:/path".
-	addr string
 	// written is the host and port as the URL gives them ("u",
-	// "127.0.0.1:8081", "unix:/path"), for upstream.Implicit.
+	// "127.0.0.1:8081", "unix:/path"): what upstream.Implicit and
+	// upstream.Resolve take.
 	written string
 	// host is the host part alone, for matching upstream{} names.
 	host string
@@ -33,8 +31,8 @@ type target struct {
 	// uri is the URI part ("" when the URL has none), with a '/'
 	// put in front of a bare "?args".
 	uri string
-	// up is the upstream group; nil until the configuration is finished
-	// (or for per-request targets until resolved).
+	// up is the upstream group: set when the configuration is applied,
+	// or, for a URL computed per request, once it is looked up.
 	up *upstream.Upstream
 }
 
@@ -65,9 +63,8 @@ func parseTarget(url string) (*target, error) {
 		if len(path)+1 > 108 {
 			return nil, errors.New("too long path in the unix domain socket")
 		}
-		t.addr = "unix:" + path
-		t.host = t.addr
-		t.written = t.addr
+		t.written = "unix:" + path
+		t.host = t.written
 		t.hostHeader = "localhost"
 		return t, nil
 	}
@@ -113,11 +110,9 @@ func parseTarget(url string) (*target, error) {
 	if t.noPort || port == "80" {
 		t.hostHeader = host
 		t.port = "80"
-		t.addr = host + ":80"
 	} else {
 		t.hostHeader = host + ":" + port
 		t.port = port
-		t.addr = t.hostHeader
 	}
 	return t, nil
 }

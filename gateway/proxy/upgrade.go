@@ -58,7 +58,11 @@ func (x *exchange) upgradeConn() gateway.Result {
 	client.Close()
 
 	c.BodyBytesSent += toClient
-	c.BytesSent += toClient
+	if c.BytesSent > 0 {
+		// the engine counted the header; otherwise $bytes_sent is
+		// rebuilt from the header and BodyBytesSent
+		c.BytesSent += toClient
+	}
 	x.endTry(false, false)
 	return gateway.Done()
 }
@@ -93,7 +97,7 @@ func (s *splice) upstreamToClient() int64 {
 		if br.Buffered() > 0 {
 			p, _ := br.Peek(br.Buffered())
 			if sendTimeout > 0 {
-				s.client.SetWriteDeadline(time.Now().Add(sendTimeout))
+				s.client.SetWriteDeadline(after(sendTimeout))
 			}
 			w, err := s.client.Write(p)
 			n += int64(w)
@@ -103,7 +107,7 @@ func (s *splice) upstreamToClient() int64 {
 			}
 			continue
 		}
-		x.conn.SetReadDeadline(time.Now().Add(readTimeout))
+		x.conn.SetReadDeadline(after(readTimeout))
 		_, err := br.Peek(1)
 		if err == nil {
 			continue
@@ -134,7 +138,7 @@ func (s *splice) clientToUpstream(from io.Reader) {
 		n, err := from.Read(buf)
 		if n > 0 {
 			s.last.Store(time.Now().UnixNano())
-			up.SetWriteDeadline(time.Now().Add(sendTimeout))
+			up.SetWriteDeadline(after(sendTimeout))
 			if _, werr := up.Write(buf[:n]); werr != nil {
 				return
 			}
