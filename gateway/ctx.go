@@ -72,6 +72,9 @@ type UpstreamInfo struct {
 	ResponseTime string
 	BytesSent    int64
 	BytesRecv    int64
+	// ResponseLength is $upstream_response_length: the body bytes of
+	// each try's answer, as a list like Addr.
+	ResponseLength string
 	// Header is the upstream's response header ($upstream_http_*).
 	Header *Header
 	// Set is true once a content handler filled the fields.
@@ -153,8 +156,12 @@ func (c *Ctx) Data(k CtxKey) any {
 
 // SetData stores feature data under k for the rest of the request.
 func (c *Ctx) SetData(k CtxKey, v any) {
-	for int(k) >= len(c.data) {
-		c.data = append(c.data, nil)
+	if int(k) >= len(c.data) {
+		// every key is known once init is over: one allocation serves
+		// all features of the request
+		grown := make([]any, int(nextCtxKey))
+		copy(grown, c.data)
+		c.data = grown
 	}
 	c.data[k] = v
 }

@@ -72,6 +72,7 @@ func (x *exchange) more() error {
 
 // write passes body bytes to the client.
 func (x *exchange) write(p []byte) error {
+	x.st.length += int64(len(p))
 	if _, err := x.c.Write(p); err != nil {
 		return clientError{err}
 	}

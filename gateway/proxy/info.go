@@ -21,6 +21,7 @@ type tryState struct {
 	response time.Duration // -1: not finished
 	sent     int64
 	recv     int64
+	length   int64 // body bytes of the answer ($upstream_response_length)
 }
 
 // push starts the state of a new try.
@@ -49,6 +50,7 @@ func (rd *reqData) publish(c *gateway.Ctx) {
 		u.ConnectTime = msecString(s[0].connect)
 		u.HeaderTime = msecString(s[0].header)
 		u.ResponseTime = msecString(s[0].response)
+		u.ResponseLength = strconv.FormatInt(s[0].length, 10)
 		return
 	}
 	u.Addr = joinStates(s, func(t *tryState) string { return t.peer })
@@ -56,6 +58,7 @@ func (rd *reqData) publish(c *gateway.Ctx) {
 	u.ConnectTime = joinStates(s, func(t *tryState) string { return msecString(t.connect) })
 	u.HeaderTime = joinStates(s, func(t *tryState) string { return msecString(t.header) })
 	u.ResponseTime = joinStates(s, func(t *tryState) string { return msecString(t.response) })
+	u.ResponseLength = joinStates(s, func(t *tryState) string { return strconv.FormatInt(t.length, 10) })
 }
 
 // joinStates lists one value per try the way nginx's upstream variables
