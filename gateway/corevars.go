@@ -262,7 +262,12 @@ var coreVars = []Var{
 	{Name: "upstream_connect_time", NoCache: true, Get: upstreamString(func(u *UpstreamInfo) string { return u.ConnectTime })},
 	{Name: "upstream_header_time", NoCache: true, Get: upstreamString(func(u *UpstreamInfo) string { return u.HeaderTime })},
 	{Name: "upstream_response_time", NoCache: true, Get: upstreamString(func(u *UpstreamInfo) string { return u.ResponseTime })},
-	{Name: "upstream_response_length", NoCache: true, Get: upstreamString(func(u *UpstreamInfo) string { return u.ResponseLength })},
+	{Name: "upstream_response_length", NoCache: true, Get: upstreamString(func(u *UpstreamInfo) string {
+		if u.ResponseLength == "" {
+			return strconv.FormatInt(u.ResponseBytes, 10)
+		}
+		return u.ResponseLength
+	})},
 	{Name: "upstream_bytes_sent", NoCache: true, Get: upstreamString(func(u *UpstreamInfo) string { return itoa(u.BytesSent) })},
 	{Name: "upstream_bytes_received", NoCache: true, Get: upstreamString(func(u *UpstreamInfo) string { return itoa(u.BytesRecv) })},
 }

@@ -45,6 +45,7 @@ type Ctx struct {
 
 	w           ResponseWriter
 	body        BodyWriter
+	engineBody  engineBody // the last body writer, kept in the Ctx to save an allocation
 	headerSent  bool
 	keepAlive   bool
 	drop        bool
@@ -72,9 +73,12 @@ type UpstreamInfo struct {
 	ResponseTime string
 	BytesSent    int64
 	BytesRecv    int64
-	// ResponseLength is $upstream_response_length: the body bytes of
-	// each try's answer, as a list like Addr.
+	// ResponseLength is $upstream_response_length when several tries
+	// were made: the body bytes of each try's answer, a list like Addr.
+	// With a single try it is empty and ResponseBytes holds the count,
+	// which the variable formats only when it is read.
 	ResponseLength string
+	ResponseBytes  int64
 	// Header is the upstream's response header ($upstream_http_*).
 	Header *Header
 	// Set is true once a content handler filled the fields.

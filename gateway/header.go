@@ -58,6 +58,17 @@ func (h *Header) Has(name string) bool {
 	return ok
 }
 
+// Count returns the number of fields called name.
+func (h *Header) Count(name string) int {
+	n := 0
+	for i := range h.fields {
+		if strings.EqualFold(h.fields[i].Name, name) {
+			n++
+		}
+	}
+	return n
+}
+
 // Values returns the values of all fields called name, in order.
 func (h *Header) Values(name string) []string {
 	var out []string

@@ -39,7 +39,8 @@ func (c *Ctx) SendHeader() error {
 	}
 	err := c.w.WriteHeader(c.Status, &c.RespHeader, c.keepAlive)
 	if c.body == nil {
-		var bw BodyWriter = &engineBody{c: c}
+		c.engineBody.c = c
+		var bw BodyWriter = &c.engineBody
 		for i := len(loc.BodyFilters) - 1; i >= 0; i-- {
 			bw = loc.BodyFilters[i].WrapBody(c, bw)
 		}

@@ -64,7 +64,7 @@ func (c *Ctx) init(key string, def *Server) Result {
 	}
 	c.URI, c.Args = path, args
 	hostHdr, hasHost := req.Header.Lookup("Host")
-	if hasHost && len(req.Header.Values("Host")) > 1 {
+	if hasHost && req.Header.Count("Host") > 1 {
 		c.Logf(LevelInfo, "client sent duplicate host header: \"Host: %s\", previous value: \"Host: %s\" while reading client request headers", req.Header.Values("Host")[1], hostHdr)
 		return Status(400)
 	}

@@ -19,6 +19,7 @@ import (
 type Conn struct {
 	net.Conn
 	opened time.Time
+	probe  probe // the idle check's state, set up on first use
 }
 
 // NetConn returns the wrapped connection (a *net.TCPConn, a *tls.Conn, ...).
@@ -95,8 +96,11 @@ func (u *Upstream) Keep(p *Peer, c net.Conn, requests int) bool {
 	if !ok {
 		cc = &Conn{Conn: c, opened: now}
 	}
+	// Whether the peer closed the connection meanwhile is checked when it
+	// is taken out again (Idle): checking here too would cost a system
+	// call per request for a case Idle catches anyway.
 	if requests >= k.requests || now.Sub(cc.opened) > k.lifetime || k.timeout <= 0 ||
-		cc.SetDeadline(time.Time{}) != nil || !alive(cc) {
+		cc.SetDeadline(time.Time{}) != nil {
 		cc.Close()
 		return false
 	}

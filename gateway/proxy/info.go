@@ -50,7 +50,7 @@ func (rd *reqData) publish(c *gateway.Ctx) {
 		u.ConnectTime = msecString(s[0].connect)
 		u.HeaderTime = msecString(s[0].header)
 		u.ResponseTime = msecString(s[0].response)
-		u.ResponseLength = strconv.FormatInt(s[0].length, 10)
+		u.ResponseLength, u.ResponseBytes = "", s[0].length
 		return
 	}
 	u.Addr = joinStates(s, func(t *tryState) string { return t.peer })
