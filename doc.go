@@ -21,8 +21,7 @@
 //	if err != nil {
 //	    log.Fatal(err)
 //	}
-//	g, _ := gateway.New(res.Config)
-//	log.Fatal(listener.ListenAndServe(g))
+//	log.Fatal(listener.Run(res.Config))
 //
 // The njet command (examples/njet) runs an unchanged njet.conf with
 // nginx's command line.
