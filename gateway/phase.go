@@ -137,3 +137,10 @@ type BodyWriter interface {
 	Write(p []byte) (int, error)
 	Close() error
 }
+
+// BodyFlusher is implemented by body writers that hold data back (a
+// compressor): Flush pushes what they hold to the next writer, so that a
+// handler's flush (proxy_buffering off, streaming) reaches the client.
+type BodyFlusher interface {
+	Flush() error
+}

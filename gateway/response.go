@@ -70,6 +70,11 @@ func (c *Ctx) Flush() error {
 			return err
 		}
 	}
+	if f, ok := c.body.(BodyFlusher); ok {
+		if err := f.Flush(); err != nil {
+			return err
+		}
+	}
 	return c.w.Flush()
 }
 

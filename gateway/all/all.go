@@ -3,6 +3,7 @@ package all
 import (
 	_ "github.com/gonjet/gonjet/gateway/filter/access"
 	_ "github.com/gonjet/gonjet/gateway/filter/authbasic"
+	_ "github.com/gonjet/gonjet/gateway/filter/gzip"
 	_ "github.com/gonjet/gonjet/gateway/filter/headers"
 	_ "github.com/gonjet/gonjet/gateway/filter/maps"
 	_ "github.com/gonjet/gonjet/gateway/filter/realip"
