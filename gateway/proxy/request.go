@@ -119,6 +119,9 @@ func (x *exchange) prepareBody() (gateway.Result, bool) {
 	}
 	x.body = buf
 	rd.bodyLength = int64(len(buf))
+	// $request_body: the buffer goes back to the pool with the exchange,
+	// before the log phase, so the variable gets its own copy
+	c.SetRequestBody(append([]byte(nil), buf...))
 	return gateway.Result{}, true
 }
 
