@@ -60,6 +60,7 @@ type Ctx struct {
 	capIdx   []int
 	data     []any
 	hijacked bool
+	subDepth int // > 0 for subrequests: how deep they nest
 }
 
 // UpstreamInfo is what a content handler that talks to an upstream
