@@ -27,6 +27,7 @@ type process struct {
 
 	pid    string     // pid file
 	served chan error // Set.Serve's result
+	ctrl   *control   // the control plane, with "helper ctrl"
 }
 
 // serve starts the gateway and runs until a stop signal.
@@ -93,6 +94,13 @@ func start(p paths, o *options, res *conf.Result) (*process, error) {
 		return nil, err
 	}
 	pr.g = g
+	if h, ok := helper(res, "ctrl"); ok {
+		if err := pr.startControl(res, h); err != nil {
+			pr.emerg(err)
+			pr.set.Close()
+			return nil, err
+		}
+	}
 	pr.pid = pidFile(p, res)
 	if err := os.WriteFile(pr.pid, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 		err = fmt.Errorf("open() \"%s\" failed (%v)", pr.pid, errnoText(err))
@@ -113,6 +121,9 @@ func (pr *process) stop(graceful bool) {
 	} else {
 		pr.log.Log(gateway.LevelNotice, 0, "exiting")
 		pr.set.Close()
+	}
+	if pr.ctrl != nil {
+		pr.ctrl.stop(graceful)
 	}
 	pr.g.Close()
 	pr.log.Log(gateway.LevelNotice, 0, "exit")
@@ -173,6 +184,20 @@ func (pr *process) reload() bool {
 			retire(res.Config)
 		}
 		return false
+	}
+	if pr.ctrl != nil {
+		// the runtime rebuilds the data plane from the new file and the
+		// dynamic state, then the control plane is re-read
+		retire(res.Config)
+		if err := pr.ctrl.rt.SetBase(context.Background(), res.Nodes, pr.buildOptions()); err != nil {
+			pr.log.Log(gateway.LevelEmerg, 0, err.Error())
+			return false
+		}
+		if err := pr.ctrl.reload(pr); err != nil {
+			pr.log.Log(gateway.LevelEmerg, 0, err.Error())
+			return false
+		}
+		return true
 	}
 	cfg := pr.withLog(res.Config)
 	if err := pr.set.ApplyConfig(cfg); err != nil {
