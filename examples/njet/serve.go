@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/gonjet/gonjet/dyn/broker"
 	"github.com/gonjet/gonjet/gateway"
 	"github.com/gonjet/gonjet/gateway/conf"
 	"github.com/gonjet/gonjet/listener"
@@ -28,6 +29,7 @@ type process struct {
 	pid    string     // pid file
 	served chan error // Set.Serve's result
 	ctrl   *control   // the control plane, with "helper ctrl"
+	broker *broker.Broker
 }
 
 // serve starts the gateway and runs until a stop signal.
@@ -94,6 +96,18 @@ func start(p paths, o *options, res *conf.Result) (*process, error) {
 		return nil, err
 	}
 	pr.g = g
+	if h, ok := helper(res, "broker"); ok {
+		// started before the control plane, which may use it, and kept
+		// across reloads as OpenNJet's broker copilot
+		b, err := broker.Open(broker.Options{Prefix: p.prefix, Conf: h.Conf})
+		if err != nil {
+			err = fmt.Errorf("helper broker: %w", err)
+			pr.emerg(err)
+			pr.set.Close()
+			return nil, err
+		}
+		pr.broker = b
+	}
 	if h, ok := helper(res, "ctrl"); ok {
 		if err := pr.startControl(res, h); err != nil {
 			pr.emerg(err)
@@ -124,6 +138,9 @@ func (pr *process) stop(graceful bool) {
 	}
 	if pr.ctrl != nil {
 		pr.ctrl.stop(graceful)
+	}
+	if pr.broker != nil {
+		pr.broker.Close()
 	}
 	pr.g.Close()
 	pr.log.Log(gateway.LevelNotice, 0, "exit")

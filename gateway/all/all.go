@@ -12,5 +12,6 @@ import (
 	_ "github.com/gonjet/gonjet/gateway/proxy"
 	_ "github.com/gonjet/gonjet/gateway/static"
 	_ "github.com/gonjet/gonjet/telemetry"
+	_ "github.com/gonjet/gonjet/telemetry/vts"
 	_ "github.com/gonjet/gonjet/upstream"
 )
