@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/gonjet/gonjet/dyn"
 	_ "github.com/gonjet/gonjet/dyn/all"
+	"github.com/gonjet/gonjet/dyn/mqttstore"
 	"github.com/gonjet/gonjet/gateway"
 	"github.com/gonjet/gonjet/gateway/conf"
 	"github.com/gonjet/gonjet/listener"
@@ -51,11 +53,7 @@ func (pr *process) startControl(res *conf.Result, h conf.HelperSpec) error {
 	if h.Conf == "" {
 		return fmt.Errorf("helper \"ctrl\" needs a configuration file")
 	}
-	dataDir := pr.p.dataDir + "data/"
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return err
-	}
-	store, err := dyn.OpenBolt(dataDir + "dyn.db")
+	store, err := pr.openStore(res)
 	if err != nil {
 		return err
 	}
@@ -100,6 +98,31 @@ func (pr *process) startControl(res *conf.Result, h conf.HelperSpec) error {
 	go ct.set.Serve(listener.NewHTTP1(ct.g))
 	pr.ctrl = ct
 	return nil
+}
+
+// openStore opens the DynamicStore dyn_store names: the bbolt file in the
+// data directory, or the retained state on an MQTT broker shared by the
+// nodes of cluster_name.
+func (pr *process) openStore(res *conf.Result) (dyn.Store, error) {
+	server := dyn.StoreServer(res.Builder)
+	if server == "" || server == "bolt" {
+		dataDir := pr.p.dataDir + "data/"
+		if err := os.MkdirAll(dataDir, 0o755); err != nil {
+			return nil, err
+		}
+		return dyn.OpenBolt(dataDir + "dyn.db")
+	}
+	cluster := res.Builder.Main.ClusterName
+	if cluster == "" {
+		cluster = "njet"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := mqttstore.Open(ctx, mqttstore.Options{Server: server, Root: "gonjet/" + cluster})
+	if err != nil {
+		return nil, fmt.Errorf("dyn_store %s: %w", server, err)
+	}
+	return s, nil
 }
 
 // reload re-reads njet_ctrl.conf.
