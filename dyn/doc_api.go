@@ -3,6 +3,7 @@ package dyn
 import (
 	"embed"
 	"fmt"
+	swaggerFiles "github.com/swaggo/files/v2"
 	"html"
 	"io/fs"
 	"net/http"
@@ -14,9 +15,10 @@ import (
 )
 
 // The OpenAPI documents of the control plane (OpenNJet v3.3.0's, the HTTP
-// contract GoNJet follows) and the Swagger UI that shows them.
+// contract GoNJet follows). The Swagger UI that shows them comes from the
+// github.com/swaggo/files module, which embeds swagger-ui's release files.
 //
-//go:embed openapi/*.yaml openapi/swagger-ui
+//go:embed openapi/*.yaml
 var docFS embed.FS
 
 // OpenAPI returns the embedded OpenAPI documents by file name
@@ -71,18 +73,21 @@ func serveDoc(w http.ResponseWriter, r *http.Request, mount string) {
 		WriteRaw(w, http.StatusOK, "text/html; charset=utf-8", docIndex())
 	case strings.HasPrefix(p, "/swagger/"):
 		name := strings.TrimPrefix(p, "/swagger/")
+		var src fs.FS
 		file, ctype := "", ""
 		switch {
 		case strings.HasSuffix(name, ".yaml") && !strings.Contains(name, "/"):
-			file, ctype = "openapi/"+name, "application/yaml"
+			src, file, ctype = docFS, "openapi/"+name, "application/yaml"
 		case name == "swagger-ui-bundle.js" || name == "swagger-ui-standalone-preset.js":
-			file, ctype = "openapi/swagger-ui/"+name, "application/javascript"
+			src, file, ctype = swaggerFiles.FS, name, "application/javascript"
 		case name == "swagger-ui.css":
-			file, ctype = "openapi/swagger-ui/"+name, "text/css"
+			src, file, ctype = swaggerFiles.FS, name, "text/css"
 		}
-		if b, err := docFS.ReadFile(file); file != "" && err == nil {
-			WriteRaw(w, http.StatusOK, ctype, b)
-			return
+		if src != nil {
+			if b, err := fs.ReadFile(src, file); err == nil {
+				WriteRaw(w, http.StatusOK, ctype, b)
+				return
+			}
 		}
 		fallthrough
 	default:
