@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	_ "github.com/gonjet/gonjet/dyn/bwlist"
+	"github.com/gonjet/gonjet/dyn/bwlist"
 	_ "github.com/gonjet/gonjet/dyn/dynloc"
 	"github.com/gonjet/gonjet/dyn/internal/dyntest"
 	_ "github.com/gonjet/gonjet/gateway/all"
@@ -114,4 +114,8 @@ func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
 			require.Equal(t, 200, env.Get("127.0.0.1:8080", "localhost", "/demo/").Status)
 		})
 	}
+}
+
+func TestBodyLimitsAndMalformedJSON(t *testing.T) {
+	newEnv(t).CheckBodyLimits(t, bwlist.Module{}, api, `{"code":3,"msg":"pos: -1, The string is not a full JSON packet, more bytes expected"}`)
 }

@@ -18,7 +18,7 @@
 // which an allow/deny range cannot express, is refused (" wrong ipv4
 // mask: ...", a GoNJet message).
 //
-// Lists are stored per location under /dyn/http_dyn_bwlist/loc/... and
+// Lists are stored per location under /dyn/http_dyn_bwlist/srv/... and
 // written into the configuration as allow/deny directives. Import for
 // the side effect:
 //

@@ -18,7 +18,7 @@
 // literal"). An empty list leaves the location without headers, its
 // parent's included.
 //
-// Lists are stored per location under /dyn/http_dyn_header/loc/... and
+// Lists are stored per location under /dyn/http_dyn_header/srv/... and
 // written into the configuration as add_header directives.
 //
 //	import _ "github.com/gonjet/gonjet/dyn/dynheader"

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	_ "github.com/gonjet/gonjet/dyn/dynheader"
+	"github.com/gonjet/gonjet/dyn/dynheader"
 	_ "github.com/gonjet/gonjet/dyn/dynloc"
 	"github.com/gonjet/gonjet/dyn/internal/dyntest"
 	_ "github.com/gonjet/gonjet/gateway/all"
@@ -103,4 +103,8 @@ func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
 			require.False(t, strings.Contains(env.Do("GET", api, "").Body, `"headers"`))
 		})
 	}
+}
+
+func TestBodyLimitsAndMalformedJSON(t *testing.T) {
+	newEnv(t).CheckBodyLimits(t, dynheader.Module{}, api, `{"code":3,"msg":"pos: -1, The string is not a full JSON packet, more bytes expected"}`)
 }

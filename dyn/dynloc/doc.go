@@ -18,7 +18,7 @@
 // deleted too.
 //
 // Every change is a record in the dynamic store under
-// /dyn/dyn_loc/loc/<listen>/<server name>/<location>; the runtime
+// /dyn/dyn_loc/srv/<listen>/<server name>/<location>; the runtime
 // rebuilds the configuration from the file plus the records, so added
 // locations behave exactly like written ones (nested locations,
 // proxy_pass, every directive) and survive restarts. Import the package

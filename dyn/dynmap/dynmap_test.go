@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	_ "github.com/gonjet/gonjet/dyn/dynloc"
-	_ "github.com/gonjet/gonjet/dyn/dynmap"
+	"github.com/gonjet/gonjet/dyn/dynmap"
 	"github.com/gonjet/gonjet/dyn/internal/dyntest"
 	_ "github.com/gonjet/gonjet/gateway/all"
 )
@@ -114,4 +114,8 @@ func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
 			require.Equal(t, "map test,mapped value is 22 \n", mapped(env, "bb"))
 		})
 	}
+}
+
+func TestBodyLimitsAndMalformedJSON(t *testing.T) {
+	newEnv(t).CheckBodyLimits(t, dynmap.Module{}, api, `{"code":3,"msg":"pos: -1, The string is not a full JSON packet, more bytes expected"}`)
 }

@@ -19,7 +19,7 @@
 // ({"code":5,"msg":"only dynamic server,can to be delete!"}). Deleting a
 // server deletes the dynamic state of its locations with it.
 //
-// Servers are records under /dyn/dyn_srv/loc/<listen>/<name> in the
+// Servers are records under /dyn/dyn_srv/srv/<listen>/<name> in the
 // dynamic store and survive restarts. Import for the side effect:
 //
 //	import _ "github.com/gonjet/gonjet/dyn/dynsrv"

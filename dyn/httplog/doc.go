@@ -17,7 +17,7 @@
 // strict JSON reader). A listed location without "accessLogOn" is turned
 // off, as in OpenNJet.
 //
-// State is stored per location (/dyn/http_log/loc/...) and per format
+// State is stored per location (/dyn/http_log/srv/...) and per format
 // (/dyn/http_log/format/<name>) and written into the configuration as
 // access_log and log_format directives, so the log files really are
 // written (OpenNJet v3.3.0 reported success without creating them).

@@ -8,10 +8,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	_ "github.com/gonjet/gonjet/dyn/dynloc"
-	_ "github.com/gonjet/gonjet/dyn/httplog"
+	"github.com/gonjet/gonjet/dyn/httplog"
 	"github.com/gonjet/gonjet/dyn/internal/dyntest"
 	_ "github.com/gonjet/gonjet/gateway/all"
 )
+
+const api = "/api/v1/config/http_log"
 
 func newEnv(t *testing.T) *dyntest.Env {
 	t.Helper()
@@ -109,4 +111,8 @@ func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
 			require.Equal(t, before, env.Snapshot())
 		})
 	}
+}
+
+func TestBodyLimitsAndMalformedJSON(t *testing.T) {
+	newEnv(t).CheckBodyLimits(t, httplog.Module{}, api, `{"code":3,"msg":"pos: -1, The string is not a full JSON packet, more bytes expected"}`)
 }

@@ -14,7 +14,7 @@
 // error"). Unlike OpenNJet v3.3.0, whose data plane kept using the old
 // upstream after answering success, the new target really serves the
 // next requests: the target is stored per location under
-// /dyn/proxy_pass/loc/... and written into the location's proxy_pass.
+// /dyn/proxy_pass/srv/... and written into the location's proxy_pass.
 //
 //	import _ "github.com/gonjet/gonjet/dyn/proxypass"
 package proxypass

@@ -8,7 +8,7 @@ import (
 
 	_ "github.com/gonjet/gonjet/dyn/dynloc"
 	"github.com/gonjet/gonjet/dyn/internal/dyntest"
-	_ "github.com/gonjet/gonjet/dyn/proxypass"
+	"github.com/gonjet/gonjet/dyn/proxypass"
 	_ "github.com/gonjet/gonjet/gateway/all"
 )
 
@@ -88,4 +88,8 @@ func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
 			require.Contains(t, []string{"b1", "b2"}, demo(env))
 		})
 	}
+}
+
+func TestBodyLimitsAndMalformedJSON(t *testing.T) {
+	newEnv(t).CheckBodyLimits(t, proxypass.Module{}, api, `{"code":3,"msg":"pos: -1, The string is not a full JSON packet, more bytes expected"}`)
 }

@@ -8,7 +8,7 @@ import (
 
 	_ "github.com/gonjet/gonjet/dyn/dynloc"
 	"github.com/gonjet/gonjet/dyn/internal/dyntest"
-	_ "github.com/gonjet/gonjet/dyn/splitclients2"
+	"github.com/gonjet/gonjet/dyn/splitclients2"
 	_ "github.com/gonjet/gonjet/gateway/all"
 )
 
@@ -104,4 +104,8 @@ func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
 			require.Equal(t, before, env.Snapshot())
 		})
 	}
+}
+
+func TestBodyLimitsAndMalformedJSON(t *testing.T) {
+	newEnv(t).CheckBodyLimits(t, splitclients2.Module{}, api, `{"code":3,"msg":"invalid json format."}`)
 }

@@ -96,7 +96,7 @@ func ServerID(srv *conf.Node) (listen, name string) {
 }
 
 // LocationKey is the store key of per-location state of module:
-// "/dyn/<module>/loc/<listen>/<server name>/<location>/<nested>...", each
+// "/dyn/<module>/srv/<listen>/<server name>/<location>/<nested>...", each
 // part path-escaped, locations by their UniqueName.
 func LocationKey(module string, srv *conf.Node, chain []*conf.Node) string {
 	names := make([]string, len(chain))
@@ -115,7 +115,7 @@ type LocRef struct {
 
 // ParseLocationKey reads a key made by LocationKey.
 func ParseLocationKey(module, key string) (LocRef, bool) {
-	rest, ok := strings.CutPrefix(key, dyn.Prefix(module)+"loc/")
+	rest, ok := strings.CutPrefix(key, dyn.Prefix(module)+"srv/")
 	if !ok {
 		return LocRef{}, false
 	}
@@ -223,7 +223,7 @@ func writeLocations(w *Writer, srv, parent *conf.Node, chain []*conf.Node, loc f
 // KeyFor is LocationKey with the locations given by name.
 func KeyFor(module string, srv *conf.Node, locations ...string) string {
 	listen, name := ServerID(srv)
-	parts := []string{"loc", url.PathEscape(listen), url.PathEscape(name)}
+	parts := []string{"srv", url.PathEscape(listen), url.PathEscape(name)}
 	for _, l := range locations {
 		parts = append(parts, url.PathEscape(UniqueName(l)))
 	}
