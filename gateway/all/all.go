@@ -9,6 +9,7 @@ import (
 	_ "github.com/gonjet/gonjet/gateway/filter/realip"
 	_ "github.com/gonjet/gonjet/gateway/filter/rewrite"
 	_ "github.com/gonjet/gonjet/gateway/filter/splitclients"
+	_ "github.com/gonjet/gonjet/gateway/filter/ssi"
 	_ "github.com/gonjet/gonjet/gateway/proxy"
 	_ "github.com/gonjet/gonjet/gateway/static"
 	_ "github.com/gonjet/gonjet/telemetry"

@@ -114,6 +114,11 @@ func (f *Filter) FilterHeader(c *gateway.Ctx) {
 // eligible is the part of the decision that depends on the response
 // only: status, encoding, length and type.
 func (f *Filter) eligible(c *gateway.Ctx) bool {
+	// a subrequest's body is part of the including response, which is
+	// compressed as a whole (nginx's ngx_http_gzip_ok declines r != main)
+	if c.IsSubrequest() {
+		return false
+	}
 	if c.Status != 200 && c.Status != 403 && c.Status != 404 {
 		return false
 	}
