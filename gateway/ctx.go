@@ -5,6 +5,7 @@ import (
 	"net"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -59,8 +60,60 @@ type Ctx struct {
 	capSubj  string
 	capIdx   []int
 	data     []any
+	spare    []any // features' reusable scratch values, kept when the Ctx is recycled
 	hijacked bool
 	subDepth int // > 0 for subrequests: how deep they nest
+}
+
+// ctxPool recycles request contexts with their variable, capture, data
+// and header storage, so that a request costs no allocation for them.
+var ctxPool = sync.Pool{New: func() any { return new(Ctx) }}
+
+// newCtx returns a clean context for a request.
+func newCtx(req *Request, cfg *Config, w ResponseWriter) *Ctx {
+	c := ctxPool.Get().(*Ctx)
+	c.Req, c.Config, c.w = req, cfg, w
+	return c
+}
+
+// recycle clears c for its next request, keeping its storage, and puts
+// it back in the pool. Nothing may use c afterwards.
+func (c *Ctx) recycle() {
+	clear(c.vars)
+	clear(c.data)
+	hdr := c.RespHeader
+	hdr.Reset()
+	clear(hdr.fields[:cap(hdr.fields)])
+	*c = Ctx{
+		RespHeader: hdr,
+		vars:       c.vars[:0],
+		capIdx:     c.capIdx[:0],
+		data:       c.data,
+		spare:      c.spare,
+	}
+	ctxPool.Put(c)
+}
+
+// Spare returns the scratch value a feature left under k in this context
+// for an earlier request, nil if none. Together with SetSpare it lets a
+// feature recycle its per-request state with the context instead of
+// allocating it anew: the value carries no meaning from one request to
+// the next, and the feature must reset it before use.
+func (c *Ctx) Spare(k CtxKey) any {
+	if int(k) < len(c.spare) {
+		return c.spare[k]
+	}
+	return nil
+}
+
+// SetSpare keeps v under k for the requests this context serves later.
+func (c *Ctx) SetSpare(k CtxKey, v any) {
+	if int(k) >= len(c.spare) {
+		grown := make([]any, int(nextCtxKey))
+		copy(grown, c.spare)
+		c.spare = grown
+	}
+	c.spare[k] = v
 }
 
 // UpstreamInfo is what a content handler that talks to an upstream

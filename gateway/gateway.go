@@ -118,7 +118,8 @@ func (g *Gateway) serve(req *Request, w ResponseWriter, status int) Outcome {
 		return Outcome{}
 	}
 	defer s.release()
-	c := &Ctx{Req: req, Config: s.cfg, w: w}
+	c := newCtx(req, s.cfg, w)
+	defer c.recycle()
 	c.run(status)
 	if c.drop || c.hijacked {
 		return Outcome{Drop: true}

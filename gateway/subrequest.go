@@ -27,8 +27,10 @@ func (c *Ctx) Subrequest(uri, args string, w io.Writer) (status int, err error) 
 	req := *c.Req
 	req.Method = "GET"
 	req.Body, req.ContentLength, req.Chunked = NoBody, 0, false
-	if c.vars == nil {
-		c.vars = make([]varSlot, c.Config.Vars.Len())
+	// every slot exists before the subrequest shares the slice, so that
+	// neither side grows a copy of its own
+	if n := c.Config.Vars.Len(); len(c.vars) < n {
+		c.vars = append(c.vars, make([]varSlot, n-len(c.vars))...)
 	}
 	sub := &Ctx{
 		Req:      &req,
