@@ -176,6 +176,12 @@ func (c *Ctx) Capture(n int) (string, bool) {
 // sets the variables of named groups, as nginx does for every regex it
 // evaluates (location, server_name, rewrite, if, map).
 func (c *Ctx) MatchRegex(re *regexp.Regexp, s string) bool {
+	// most regexes tried do not match (a location list, a map): a match
+	// without captures is much cheaper in Go's engine, so captures are
+	// only computed for the one that matches
+	if !re.MatchString(s) {
+		return false
+	}
 	idx := re.FindStringSubmatchIndex(s)
 	if idx == nil {
 		return false

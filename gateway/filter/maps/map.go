@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gonjet/gonjet/gateway"
 )
@@ -37,7 +39,22 @@ type Map struct {
 	head    []wildcard
 	tail    []wildcard
 	regexes []regexEntry
+	// seen remembers, for keys met before, which regex matched (-1 for
+	// none), so a repeated key (a User-Agent) runs at most the one regex
+	// that matches, for its captures; see regexFor.
+	seen regexMemo
 }
+
+// regexMemo maps a key to the index of the first regex matching it. It
+// is bounded: once full it stops learning, and lookups of new keys run
+// the regexes as before. The answer for a key never changes, since the
+// regexes do not, so sharing it between requests changes no result.
+type regexMemo struct {
+	known atomic.Pointer[map[string]int] // read without locking; replaced whole
+	mu    sync.Mutex                     // serialises the (rare) updates
+}
+
+const regexMemoSize = 4096
 
 type wildcard struct {
 	// part is ".example.com" for head keys, "www.example." for tail keys.
@@ -189,19 +206,65 @@ func (m *Map) find(c *gateway.Ctx, key string) *gateway.Template {
 	if key == "" {
 		return nil
 	}
-	for i := range m.regexes {
-		r := &m.regexes[i]
-		// A pattern without groups leaves earlier captures alone, as
-		// nginx's regex execution does.
-		if r.re.NumSubexp() == 0 {
-			if r.re.MatchString(key) {
-				return r.value
-			}
-		} else if c.MatchRegex(r.re, key) {
-			return r.value
+	if len(m.regexes) == 0 {
+		return nil
+	}
+	i := m.regexFor(key)
+	if i < 0 {
+		return nil
+	}
+	r := &m.regexes[i]
+	// A pattern without groups leaves earlier captures alone, as nginx's
+	// regex execution does; one with groups sets them.
+	if r.re.NumSubexp() > 0 {
+		c.MatchRegex(r.re, key)
+	}
+	return r.value
+}
+
+// regexFor returns the index of the first regex matching key, -1 when
+// none does, from the memo when the key was met before.
+func (m *Map) regexFor(key string) int {
+	known := m.seen.known.Load()
+	if known != nil {
+		if i, ok := (*known)[key]; ok {
+			return i
 		}
 	}
-	return nil
+	found := -1
+	for i := range m.regexes {
+		if m.regexes[i].re.MatchString(key) {
+			found = i
+			break
+		}
+	}
+	if known == nil || len(*known) < regexMemoSize {
+		m.seen.learn(key, found)
+	}
+	return found
+}
+
+// learn adds a key by copying the table, so that readers never lock.
+func (r *regexMemo) learn(key string, i int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.known.Load()
+	next := make(map[string]int, 1+lenOf(old))
+	if old != nil {
+		for k, v := range *old {
+			next[k] = v
+		}
+	}
+	// the key may live in a request's buffer: keep a copy
+	next[strings.Clone(key)] = i
+	r.known.Store(&next)
+}
+
+func lenOf(m *map[string]int) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
 }
 
 // lower avoids an allocation for values that are lower case already.

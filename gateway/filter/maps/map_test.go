@@ -201,3 +201,32 @@ func TestMapConfigurationErrors(t *testing.T) {
 		require.Contains(t, err.Error(), tt.msg, tt.conf)
 	}
 }
+
+// TestMapRegexAnswersStayTheSameForRepeatedKeys checks the memo of
+// matching regexes: a key met again gives the same value and still sets
+// the captures of the regex that matches it, and a key no regex matches
+// falls back to the default every time.
+func TestMapRegexAnswersStayTheSameForRepeatedKeys(t *testing.T) {
+	g := load(t, t.TempDir(), `
+			map $http_user_agent $class {
+				default             other;
+				~*(bot|crawler)     crawler-$1;
+				~^curl/(?<ver>\d+)  cli;
+			}
+			server {
+				listen 80;
+				location / { return 200 "$class $ver"; }
+			}`)
+	for round := 0; round < 3; round++ {
+		for ua, want := range map[string]string{
+			"Googlebot/2.1": "crawler-bot ",
+			"curl/8.1":      "cli 8",
+			"Firefox/128.0": "other ",
+		} {
+			req := gatewaytest.NewRequest("GET", "/")
+			req.Header.Set("User-Agent", ua)
+			resp := gatewaytest.Do(g, req)
+			require.Equal(t, want, string(resp.Body), "round %d, %s", round, ua)
+		}
+	}
+}
