@@ -347,9 +347,22 @@ func (t *Template) Eval(c *Ctx) string {
 	if len(t.parts) == 1 {
 		return t.parts[0].value(c)
 	}
-	var b strings.Builder
+	// values first, then one allocation of the right size
+	var small [8]string
+	vals := small[:0]
+	if len(t.parts) > len(small) {
+		vals = make([]string, 0, len(t.parts))
+	}
+	n := 0
 	for i := range t.parts {
-		b.WriteString(t.parts[i].value(c))
+		v := t.parts[i].value(c)
+		vals = append(vals, v)
+		n += len(v)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, v := range vals {
+		b.WriteString(v)
 	}
 	return b.String()
 }
