@@ -201,9 +201,18 @@ func hasArg(n *conf.Node, a string) bool {
 	return false
 }
 
+// updateMu serialises this process's read-modify-write of member lists:
+// every change rebuilds the configuration one at a time anyway, and
+// without it concurrent writers of one upstream would mostly lose their
+// compare-and-set to each other. Writers on other nodes of a cluster can
+// still get there first, which the retries absorb.
+var updateMu sync.Mutex
+
 // update applies change to the member list of group name and stores it,
 // retrying when another writer got there first.
 func update(ctx context.Context, rt *dyn.Runtime, name string, change func(gi *groupInfo, g *group) error) error {
+	updateMu.Lock()
+	defer updateMu.Unlock()
 	for attempt := 0; ; attempt++ {
 		gi, err := lookup(rt, name)
 		if err != nil {
