@@ -1,12 +1,13 @@
 package gateway
 
+import "maps"
+
 // defaultMimeTable is the extension to MIME type table of nginx's conf/mime.types
 // (the nginx 1.23 table OpenNJet ships, with image/avif), as OpenNJet §4.4
 // lists it. Extensions are lower case; lookups lower-case the extension.
-//
-// NOTE for the lead: DefaultMimeTypes in config.go should return a copy of
-// this table (maps.Clone(defaultMimeTable)); gateway/conf does not use it,
-// because nginx without a types{} block knows only html, gif and jpg.
+// DefaultMimeTypes stays nginx's built-in three (html, gif, jpg), which is
+// what a configuration without a types{} block gets; this table is what
+// "include mime.types;" brings.
 var defaultMimeTable = map[string]string{
 	"html":    "text/html",
 	"htm":     "text/html",
@@ -119,3 +120,8 @@ var defaultMimeTable = map[string]string{
 	"wmv":     "video/x-ms-wmv",
 	"avi":     "video/x-msvideo",
 }
+
+// StandardMimeTypes returns a copy of the table of nginx's conf/mime.types
+// (OpenNJet §4.4), for configurations built in Go that want what
+// "include mime.types;" gives a configuration file.
+func StandardMimeTypes() map[string]string { return maps.Clone(defaultMimeTable) }

@@ -10,6 +10,12 @@
 //
 //	go run ./examples/njet
 //
+// conf/ holds OpenNJet's reference njet.conf and njet_ctrl.conf (data
+// plane on :8080; control-plane API, Swagger UI and traffic status on
+// :8081) with mime.types; copy it to PREFIX/conf and run
+//
+//	njet -p PREFIX/ -c conf/njet.conf
+//
 // Signals, as nginx's master process: HUP reloads the configuration (a
 // new snapshot is built and swapped in; listen sockets that stay are
 // kept, requests in flight finish on the old snapshot), QUIT stops

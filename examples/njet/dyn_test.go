@@ -62,8 +62,11 @@ http {
 	return n
 }
 
-func (n *node) start(t *testing.T) {
-	n.cmd = exec.Command(njetBinary(t), "-p", n.dir+"/", "-c", "conf/njet.conf")
+func (n *node) start(t *testing.T) { n.startArgs(t) }
+
+// startArgs starts the node's process with extra command-line arguments.
+func (n *node) startArgs(t *testing.T, args ...string) {
+	n.cmd = exec.Command(njetBinary(t), append([]string{"-p", n.dir + "/", "-c", "conf/njet.conf"}, args...)...)
 	n.cmd.Stderr = os.Stderr
 	require.NoError(t, n.cmd.Start())
 	t.Cleanup(func() { n.kill() })
