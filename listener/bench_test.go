@@ -41,12 +41,16 @@ const benchRequest = "GET /plaintext HTTP/1.1\r\nHost: localhost\r\nUser-Agent: 
 // answer exchanges over one kept-alive connection, pipeline requests at a
 // time.
 func benchServe(b *testing.B, engine gateway.Engine, pipeline int) {
+	benchServeWith(b, &HTTP1{Gateway: engine}, pipeline)
+}
+
+func benchServeWith(b *testing.B, h *HTTP1, pipeline int) {
 	var s Set
 	if err := s.Apply([]gateway.Listen{{Addr: "127.0.0.1:0"}}); err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	go s.Serve(&HTTP1{Gateway: engine})
+	go s.Serve(h)
 	c, err := net.Dial("tcp", s.Addrs()["127.0.0.1:0"].String())
 	if err != nil {
 		b.Fatal(err)
@@ -89,6 +93,13 @@ func benchServe(b *testing.B, engine gateway.Engine, pipeline int) {
 
 func BenchmarkHTTP1Engine(b *testing.B) {
 	benchServe(b, newHelloEngine(), 1)
+}
+
+// BenchmarkHTTP1EngineParked parks the connection after every answer, as
+// happens to a client that pauses longer than ParkAfter between requests:
+// the cost of the idle poller's round trip.
+func BenchmarkHTTP1EngineParked(b *testing.B) {
+	benchServeWith(b, &HTTP1{Gateway: newHelloEngine(), ParkAfter: -1}, 1)
 }
 
 func BenchmarkHTTP1EnginePipelined16(b *testing.B) {

@@ -179,6 +179,9 @@ func startServerOn(t testing.TB, listen string, tune func(*gateway.Server), sett
 		}
 	}
 	h := NewHTTP1(g)
+	// every test exercises the idle poller: connections park as soon as
+	// they wait for a request
+	h.ParkAfter = -1
 	if settings != nil {
 		base := h.Settings
 		h.Settings = func(key string) *Settings {

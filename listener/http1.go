@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/gonjet/gonjet/gateway"
 )
@@ -35,6 +36,17 @@ type HTTP1 struct {
 	// called for every request, so that a reload applies to the next
 	// request of a kept-alive connection. Nil uses DefaultSettings.
 	Settings func(listenKey string) *Settings
+	// ParkAfter is how long a connection waiting for a request (the next
+	// one on a kept-alive connection, or the first on a new one) keeps
+	// its goroutine and buffers. Past it, on Linux, the connection is
+	// parked: its goroutine ends, its buffers go back to a pool, and a
+	// small epoll set of the package watches it, so that an idle
+	// connection costs about a kilobyte instead of some 17 KiB. Busy
+	// connections, whose next request comes within ParkAfter, never
+	// park. Zero means DefaultParkAfter; a negative value parks at once.
+	// Elsewhere, and for connections without a file descriptor (TLS),
+	// idle connections wait in a read.
+	ParkAfter time.Duration
 }
 
 // NewHTTP1 returns the engine serving g with the settings of g's
@@ -64,41 +76,67 @@ const (
 	writeBufferSize = 4096
 )
 
-var (
-	readerPool sync.Pool
-	writerPool sync.Pool
-)
+// DefaultParkAfter is how long, by default, a connection waiting for a
+// request keeps its goroutine and buffers before it is parked.
+const DefaultParkAfter = 20 * time.Millisecond
 
-// conn is one client connection and the state its requests reuse.
+// conn is one client connection: what it keeps while idle. What a request
+// in progress needs is in active, which the connection takes from a pool
+// when a request begins to arrive and gives back when it goes idle.
 type conn struct {
+	*active // nil while parked
+
 	h    *HTTP1
 	lc   *Conn
 	nc   net.Conn
-	rd   connReader
-	wr   connWriter
-	br   *bufio.Reader
-	bw   *bufio.Writer
 	st   *Settings
-	info gateway.ConnInfo
-	born time.Time
+	info gateway.ConnInfo // Start is when the connection was accepted
+
+	hijacked bool
+	// keepaliveWait is how long to wait for the next request; -1 before
+	// the first, which waits client_header_timeout
+	keepaliveWait time.Duration
+	parkable      bool
+}
+
+// active is the state of a connection that is reading or serving
+// requests. It returns to activePool when the connection goes idle, so
+// that ten thousand idle connections do not hold ten thousand buffers.
+type active struct {
+	br *bufio.Reader
+	bw *bufio.Writer
+	rd connReader // br's
+	wr connWriter // bw's
 
 	// the current request
-	req      *gateway.Request
-	start    time.Time
-	hdr      []byte // request line and header as received
-	lines    []lineSpan
-	rl       requestLine
-	rlOff    int // request line offset in hdr
-	rlOK     bool
-	reqLine  string // for error-log lines
-	host     string
-	body     body
-	resp     response
-	hijacked bool
-	scratch  []byte
-	// keepaliveWait is how long to wait for the next request
-	keepaliveWait time.Duration
+	req     gateway.Request
+	start   time.Time
+	hdr     []byte // request line and header as received, in the arena
+	arena   []byte // free room after the headers of earlier requests
+	lines   []lineSpan
+	rl      requestLine
+	rlOff   int // request line offset in hdr
+	rlOK    bool
+	reqLine string // for error-log lines
+	host    string
+	body    body
+	resp    response
+	scratch []byte
 }
+
+var activePool sync.Pool
+
+// Header strings (Method, RequestURI, header names and values) are made
+// without copying from the bytes read, which lie in an arena: a block
+// that requests fill one after the other and that is never written again
+// where a request's strings point, so the strings stay valid as long as
+// anything holds them, past the request too. When the room left is
+// smaller than arenaMinRoom a new block is taken; the old one goes when
+// the last string into it does.
+const (
+	arenaBlock   = 8 << 10
+	arenaMinRoom = 1 << 10
+)
 
 // lineSpan is a header line at offset start of conn.hdr.
 type lineSpan struct {
@@ -107,52 +145,64 @@ type lineSpan struct {
 }
 
 // ServeConn serves the requests of one connection and closes it, unless
-// a handler took it over.
+// a handler took it over. For a connection a Set accepted, on Linux, it
+// may return while the connection waits, parked, for its next request
+// (see ParkAfter); the Set serves it again, in another goroutine, when
+// that request comes.
 func (h *HTTP1) ServeConn(lc *Conn) {
-	c := &conn{h: h, lc: lc, nc: lc.Conn, born: time.Now()}
-	c.rd.c, c.wr.c = c, c
+	c := &conn{h: h, lc: lc, nc: lc.Conn, keepaliveWait: -1}
 	c.info = gateway.ConnInfo{
 		ID:         connSerial.Add(1),
 		RemoteAddr: addrText(lc.Conn.RemoteAddr(), false),
 		LocalAddr:  addrText(lc.Conn.LocalAddr(), true),
 		Listen:     lc.Listen,
-		Start:      c.born,
+		Start:      time.Now(),
 	}
-	c.br = getReader(&c.rd)
-	c.bw = getWriter(&c.wr)
-	defer c.release()
-	c.serve()
+	c.parkable = lc.parkable()
+	c.run(false)
 }
 
-func getReader(r io.Reader) *bufio.Reader {
-	if v := readerPool.Get(); v != nil {
-		br := v.(*bufio.Reader)
-		br.Reset(r)
-		return br
+// resume serves a parked connection again once input arrived; the idle
+// poller calls it in a new goroutine.
+func (c *conn) resume() { c.run(true) }
+
+// unknownDeadline stands for a deadline the connection may have from
+// before it was parked: any deadline differs from it, so the next read
+// sets its own.
+var unknownDeadline = time.Unix(1, 0)
+
+// acquire takes the buffers and request state from the pool.
+func (c *conn) acquire() {
+	a, _ := activePool.Get().(*active)
+	if a == nil {
+		a = &active{}
+		a.br = bufio.NewReaderSize(&a.rd, readBufferSize)
+		a.bw = bufio.NewWriterSize(&a.wr, writeBufferSize)
+	} else {
+		a.br.Reset(&a.rd)
+		a.bw.Reset(&a.wr)
 	}
-	return bufio.NewReaderSize(r, readBufferSize)
+	a.rd = connReader{c: c, set: unknownDeadline}
+	a.wr = connWriter{c: c}
+	c.active = a
 }
 
-func getWriter(w io.Writer) *bufio.Writer {
-	if v := writerPool.Get(); v != nil {
-		bw := v.(*bufio.Writer)
-		bw.Reset(w)
-		return bw
-	}
-	return bufio.NewWriterSize(w, writeBufferSize)
-}
-
-// release returns the buffers to their pools, unless the connection was
-// hijacked with them.
-func (c *conn) release() {
-	if c.hijacked {
-		return
-	}
-	c.br.Reset(nil)
-	c.bw.Reset(nil)
-	readerPool.Put(c.br)
-	writerPool.Put(c.bw)
-	c.br, c.bw = nil, nil
+// releaseActive gives the request state back to the pool. Only what the
+// next user overwrites is kept: the header storage, the arena's room.
+func (c *conn) releaseActive() {
+	a := c.active
+	c.active = nil
+	a.br.Reset(nil)
+	a.bw.Reset(nil)
+	a.rd, a.wr = connReader{}, connWriter{}
+	h := a.req.Header
+	h.Reset()
+	a.req = gateway.Request{Header: h}
+	a.hdr = nil
+	a.reqLine, a.host = "", ""
+	a.body = body{}
+	a.resp = response{}
+	activePool.Put(a)
 }
 
 // addrText is "ip:port", "unix:" for a unix peer, "unix:/path" for the
@@ -188,67 +238,138 @@ func (c *conn) scratchBuf() []byte {
 	return c.scratch
 }
 
-// serve runs the keep-alive loop.
-func (c *conn) serve() {
+// run serves the connection until it is closed, taken over or parked,
+// then gives back its request state unless it went with the connection.
+func (c *conn) run(resumed bool) {
+	parked := false
 	defer func() {
 		if p := recover(); p != nil {
 			c.logf(gateway.LevelAlert, "", "panic while serving connection: %v\n%s", p, debug.Stack())
 			if !c.hijacked {
 				c.nc.Close()
 			}
+			// the state may be half-way: it is not reused
+			c.active = nil
+			return
+		}
+		if !parked && !c.hijacked && c.active != nil {
+			c.releaseActive()
 		}
 	}()
-	wait := time.Duration(-1)
+	parked = c.serve(resumed)
+}
+
+// serve runs the keep-alive loop; true means the connection was parked
+// and belongs to the idle poller: nothing of it may be touched any more.
+// resumed is true when the poller woke the connection: it is idle and
+// its input has come.
+func (c *conn) serve(resumed bool) bool {
 	for {
-		c.st = c.settings()
+		if !resumed {
+			// a woken connection keeps the settings it waited with
+			c.st = c.settings()
+		}
+		wait := c.keepaliveWait
 		if wait < 0 {
 			// the first request may take client_header_timeout to come
 			wait = c.st.ClientHeaderTimeout
 		}
+		if c.active == nil {
+			c.acquire()
+		}
 		c.rd.flush = true
 		c.wr.timeout = c.st.SendTimeout
-		if c.br.Buffered() == 0 {
+		if resumed {
+			resumed = false
+			if !c.lc.Active() {
+				// Shutdown took it meanwhile
+				c.nc.Close()
+				return false
+			}
+		} else if c.br.Buffered() == 0 {
 			// nothing pipelined: send what is buffered and wait
 			if c.bw.Flush() != nil || !c.lc.Idle() {
 				c.nc.Close()
-				return
+				return false
 			}
-			c.rd.deadline, c.rd.timeout = time.Now().Add(wait), 0
-			_, err := c.br.Peek(1)
-			if !c.lc.Active() || err != nil {
+			switch c.await(wait) {
+			case awaitParked:
+				return true
+			case awaitClosed:
 				// idle timeout, the client went away, or shutdown
 				c.nc.Close()
-				return
+				return false
 			}
 		}
 		if !c.serveRequest(time.Now()) {
-			return
+			return false
 		}
-		wait = c.keepaliveWait
 	}
+}
+
+// await results.
+const (
+	awaitReady = iota
+	awaitClosed
+	awaitParked
+)
+
+// parkAfter is how long an idle connection keeps its goroutine.
+func (h *HTTP1) parkAfter() time.Duration {
+	if h.ParkAfter == 0 {
+		return DefaultParkAfter
+	}
+	return h.ParkAfter
+}
+
+// await waits, idle, for the next request to start arriving, at most
+// wait. A connection that has waited ParkAfter is parked: it gives back
+// its buffers, its goroutine ends, and the idle poller wakes it when the
+// request comes or closes it when wait has passed.
+func (c *conn) await(wait time.Duration) int {
+	now := time.Now()
+	deadline := now.Add(wait)
+	if hold := c.h.parkAfter(); c.parkable && hold < wait {
+		if hold > 0 {
+			c.rd.deadline, c.rd.timeout = now.Add(hold), 0
+			_, err := c.br.Peek(1)
+			if err == nil {
+				if !c.lc.Active() {
+					return awaitClosed
+				}
+				return awaitReady
+			}
+			var ne net.Error
+			if !errors.As(err, &ne) || !ne.Timeout() {
+				return awaitClosed
+			}
+		}
+		// nothing buffered either way: the request state can go
+		c.releaseActive()
+		if c.lc.park(c, wait, deadline) {
+			return awaitParked
+		}
+		c.acquire()
+	}
+	c.rd.deadline, c.rd.timeout = deadline, 0
+	_, err := c.br.Peek(1)
+	if !c.lc.Active() || err != nil {
+		return awaitClosed
+	}
+	return awaitReady
 }
 
 // serveRequest reads and serves one request; false means the connection
 // was closed or taken over.
 func (c *conn) serveRequest(start time.Time) bool {
 	st := c.st
-	c.hdr, c.lines = c.hdr[:0], c.lines[:0]
-	c.rlOK, c.reqLine, c.host = false, "", ""
 	c.start = start
 	c.info.Requests++
-	req := &gateway.Request{Proto: "HTTP/1.0", ProtoMajor: 1, Body: gateway.NoBody, Conn: &c.info, Start: start}
-	c.req = req
+	req := c.newRequest(start)
 	c.body.reset(c, bodyNone, 0, false)
 	c.rd.deadline, c.rd.timeout = start.Add(st.ClientHeaderTimeout), 0
 
-	f := c.readRequest()
-	if f == nil || !f.quiet {
-		// the checks of the lines read so far come first: nginx makes
-		// them as each line arrives
-		if bf := c.build(req, f == nil); bf != nil {
-			f = bf
-		}
-	}
+	f := c.readHead(req)
 	if f != nil {
 		c.fail(f)
 		return false
@@ -282,6 +403,38 @@ func (c *conn) serveRequest(start time.Time) bool {
 	}
 	c.keepaliveWait = out.KeepAliveTimeout
 	return true
+}
+
+// newRequest resets the request of the connection's request state for a
+// new request. The gateway is done with the previous one: Serve returned.
+func (c *conn) newRequest(start time.Time) *gateway.Request {
+	h := c.req.Header
+	h.Reset()
+	c.req = gateway.Request{Proto: "HTTP/1.0", ProtoMajor: 1, Header: h, Body: gateway.NoBody, Conn: &c.info, Start: start}
+	c.rlOK, c.reqLine, c.host = false, "", ""
+	c.lines = c.lines[:0]
+	if cap(c.arena) < arenaMinRoom {
+		c.arena = make([]byte, 0, arenaBlock)
+	}
+	c.hdr = c.arena[:0]
+	return &c.req
+}
+
+// readHead reads the request line and header into req and makes nginx's
+// checks of them; nil means the request can be served.
+func (c *conn) readHead(req *gateway.Request) *failure {
+	f := c.readRequest()
+	if f == nil || !f.quiet {
+		// the checks of the lines read so far come first: nginx makes
+		// them as each line arrives
+		if bf := c.build(req, f == nil); bf != nil {
+			f = bf
+		}
+	}
+	// strings now point into hdr: the next request starts after it (in
+	// the same block, or in the one append moved hdr to)
+	c.arena = c.hdr[len(c.hdr):]
+	return f
 }
 
 // failure is a request the engine refuses.
@@ -500,7 +653,8 @@ func (c *conn) build(req *gateway.Request, complete bool) *failure {
 	}
 	st := c.st
 	rl := &c.rl
-	s := string(c.hdr[c.rlOff:])
+	// the header text stays in the arena, never written again
+	s := unsafe.String(&c.hdr[c.rlOff], len(c.hdr)-c.rlOff)
 	req.HeaderLength = int64(len(s))
 	req.Method = s[:rl.methodEnd]
 	req.RequestURI = s[rl.uriStart:rl.uriEnd]
@@ -637,7 +791,7 @@ func (c *conn) fail(f *failure) {
 		action = "reading client request line"
 	}
 	c.logf(gateway.LevelInfo, action, "%s", f.msg)
-	req := c.req
+	req := &c.req
 	req.KeepAlive = false
 	if f.silent {
 		c.h.Gateway.ServeError(req, noResponse{}, f.status)
@@ -697,7 +851,7 @@ func (c *conn) mayKeepAlive() bool {
 	if c.lc.Draining() {
 		return false
 	}
-	return c.st.KeepaliveTime <= 0 || c.start.Sub(c.born) <= c.st.KeepaliveTime
+	return c.st.KeepaliveTime <= 0 || c.start.Sub(c.info.Start) <= c.st.KeepaliveTime
 }
 
 // sendContinue answers "Expect: 100-continue" when the body is first read.
@@ -737,14 +891,14 @@ func (c *conn) logf(level gateway.Level, action, format string, args ...any) {
 	b.WriteString(addr)
 	b.WriteString(", server: ")
 	b.WriteString(st.ServerName)
-	if c.reqLine != "" {
+	if a := c.active; a != nil && a.reqLine != "" {
 		b.WriteString(", request: \"")
-		b.WriteString(c.reqLine)
+		b.WriteString(a.reqLine)
 		b.WriteString("\"")
 	}
-	if c.host != "" {
+	if a := c.active; a != nil && a.host != "" {
 		b.WriteString(", host: \"")
-		b.WriteString(c.host)
+		b.WriteString(a.host)
 		b.WriteString("\"")
 	}
 	l.Log(level, c.info.ID, b.String())

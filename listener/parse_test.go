@@ -130,7 +130,7 @@ func TestChunkedBodyReader(t *testing.T) {
 		{"3\r\nabc\r\n", "abc", io.ErrUnexpectedEOF},
 	} {
 		t.Run(strings.ReplaceAll(tc.in, "\r\n", "|"), func(t *testing.T) {
-			c := &conn{br: bufio.NewReader(strings.NewReader(tc.in)), st: DefaultSettings()}
+			c := &conn{active: &active{br: bufio.NewReader(strings.NewReader(tc.in))}, st: DefaultSettings()}
 			c.info.RemoteAddr = "127.0.0.1:1"
 			c.st.ErrorLog = &memLog{}
 			c.body.reset(c, bodyChunked, -1, false)

@@ -235,7 +235,7 @@ func (s *Set) doneChan() chan struct{} {
 // Close closes the sockets and every connection at once.
 func (s *Set) Close() error {
 	s.stop()
-	s.conns.each(func(c *Conn) { c.Conn.Close() })
+	s.conns.each((*Conn).kill)
 	return nil
 }
 
@@ -255,7 +255,7 @@ func (s *Set) Shutdown(ctx context.Context) error {
 	s.stop()
 	s.conns.each(func(c *Conn) {
 		if c.state.CompareAndSwap(stateIdle, stateClosed) {
-			c.Conn.Close()
+			c.closeIdle()
 		}
 	})
 	if s.conns.n.Load() == 0 {
@@ -265,7 +265,7 @@ func (s *Set) Shutdown(ctx context.Context) error {
 	case <-drained:
 		return nil
 	case <-ctx.Done():
-		s.conns.each(func(c *Conn) { c.Conn.Close() })
+		s.conns.each((*Conn).kill)
 		return ctx.Err()
 	}
 }
@@ -314,6 +314,7 @@ func (s *Set) acceptLoop(so *socket, h Handler) {
 		}
 		pause = 0
 		c := &Conn{Conn: nc, Listen: so.route(nc), set: s}
+		c.refs.Store(1)
 		s.conns.add(c)
 		if s.draining.Load() {
 			// accepted while shutting down: nothing will serve it
@@ -321,11 +322,16 @@ func (s *Set) acceptLoop(so *socket, h Handler) {
 			nc.Close()
 			continue
 		}
-		go func() {
-			defer s.release(c)
-			h.ServeConn(c)
-		}()
+		go serveConn(h, c)
 	}
+}
+
+// serveConn runs a Handler on a connection. The handler may return with
+// the connection parked (see Conn.park): the poller then holds a
+// reference, and the connection is released when the last one goes.
+func serveConn(h Handler, c *Conn) {
+	defer c.unref()
+	h.ServeConn(c)
 }
 
 func (s *Set) release(c *Conn) {
@@ -399,6 +405,48 @@ type Conn struct {
 	set   *Set
 	state atomic.Int32
 	id    uint64
+	// refs counts who holds the connection: the goroutine serving it and,
+	// while it is parked, the idle poller; the Set forgets it when both
+	// are done.
+	refs atomic.Int32
+	pl   idleLink
+}
+
+// idleOwner is the engine of a parked connection: resume serves it again
+// once input arrived, in a goroutine the poller starts, with the
+// connection still marked idle.
+type idleOwner interface {
+	resume()
+}
+
+// unref drops a reference; the last one releases the connection from its
+// Set.
+func (c *Conn) unref() {
+	if c.refs.Add(-1) == 0 && c.set != nil {
+		c.set.release(c)
+	}
+}
+
+// closeIdle closes a connection that Shutdown marked closed while idle,
+// taking it back from the idle poller when it was parked.
+func (c *Conn) closeIdle() {
+	parked := c.unpark()
+	c.Conn.Close()
+	if parked {
+		c.unref()
+	}
+}
+
+// kill closes a connection whatever it is doing (Close, or Shutdown out of
+// time). Marking it closed first keeps it from being parked afterwards.
+func (c *Conn) kill() {
+	for {
+		st := c.state.Load()
+		if st == stateClosed || st == stateDetached || c.state.CompareAndSwap(st, stateClosed) {
+			break
+		}
+	}
+	c.closeIdle()
 }
 
 // NewConn wraps a connection that no Set accepted (tests, custom accept

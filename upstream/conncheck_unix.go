@@ -14,7 +14,7 @@ import (
 type probe struct {
 	raw  syscall.RawConn
 	err  error // the last peek's error
-	peek func(fd uintptr) bool
+	peek func(fd uintptr)
 	ok   bool // raw is set up
 }
 
@@ -38,10 +38,9 @@ func (p *probe) init(c net.Conn) bool {
 		return false
 	}
 	p.raw, p.ok = raw, true
-	p.peek = func(fd uintptr) bool {
+	p.peek = func(fd uintptr) {
 		var b [1]byte
 		_, _, p.err = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return true
 	}
 	return true
 }
@@ -61,7 +60,9 @@ func alive(c net.Conn) bool {
 	if !p.init(c) {
 		return true
 	}
-	if err := p.raw.Read(p.peek); err != nil {
+	// Control, not Read: a read deadline that passed while the
+	// connection was idle must not fail the check.
+	if err := p.raw.Control(p.peek); err != nil {
 		return false
 	}
 	if p.err != nil {

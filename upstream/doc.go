@@ -22,7 +22,9 @@
 // With Keepalive set, Idle returns a cached connection to a peer and Keep
 // caches one after a clean request, honouring keepalive_requests,
 // keepalive_timeout and keepalive_time; a connection the peer closed while
-// idle is not handed out.
+// idle is not handed out. IdleUnchecked skips that check, a system call,
+// for connections used a moment ago, for requests the caller can send
+// again should the peer have closed the connection meanwhile.
 //
 // The package also registers the njet.conf directives upstream, server,
 // least_conn, ip_hash, hash, random, keepalive, keepalive_requests,

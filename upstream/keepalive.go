@@ -48,7 +48,26 @@ func (u *Upstream) Track(c net.Conn) net.Conn {
 // returned connection: it gives it back with Keep or closes it. A request
 // on a reused connection can still fail if the peer closes it at the same
 // moment; nginx then tries the next peer.
-func (u *Upstream) Idle(p *Peer) net.Conn {
+func (u *Upstream) Idle(p *Peer) net.Conn { return u.idle(p, 0) }
+
+// IdleUnchecked is Idle for a request that can be sent again on another
+// connection should this one turn out to be closed (nginx's proxy retries
+// such a request without counting a failure): a connection that has been
+// idle for less than recent is handed out without the liveness check,
+// which costs a system call. The trade-off: a peer that closed the
+// connection within that time makes the request fail on it and be sent
+// again; bytes it sent unasked within that time (a peer writing past the
+// end of its answer) are taken for the start of the next answer. nginx
+// learns both from the event loop as soon as they happen; a Go program has
+// no such notice without a goroutine per idle connection, so it checks
+// when it hands a connection out, and this skips the check where it is
+// least likely to find anything: a connection used a moment ago, under
+// load.
+func (u *Upstream) IdleUnchecked(p *Peer, recent time.Duration) net.Conn {
+	return u.idle(p, recent)
+}
+
+func (u *Upstream) idle(p *Peer, recent time.Duration) net.Conn {
 	k := u.ka
 	if k == nil {
 		return nil
@@ -65,7 +84,8 @@ func (u *Upstream) Idle(p *Peer) net.Conn {
 		k.release(e)
 		k.mu.Unlock()
 
-		if u.clock().Sub(since) >= k.timeout || !alive(c) {
+		idle := u.clock().Sub(since)
+		if idle >= k.timeout || (idle >= recent && !alive(c)) {
 			c.Close()
 			continue
 		}

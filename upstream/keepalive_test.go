@@ -270,3 +270,33 @@ func TestKeepaliveWorksOverUnixSockets(t *testing.T) {
 	require.True(t, u.Keep(p, c, 1))
 	require.True(t, same(u.Idle(p), c))
 }
+
+func TestIdleUncheckedTrustsOnlyRecentConnections(t *testing.T) {
+	s, u, clk, p := cachedPeer(t, Config{Keepalive: 2})
+	c1, sc1 := s.dial(t)
+	c2, sc2 := s.dial(t)
+	require.NoError(t, sc1.Close())
+	require.NoError(t, sc2.Close())
+	require.Eventually(t, func() bool { return !alive(c1) && !alive(c2) }, 5*time.Second, time.Millisecond)
+
+	// used a moment ago: handed out without a look at the socket, the
+	// caller finds out when it sends its request
+	require.True(t, u.Keep(p, c1, 1))
+	require.True(t, same(u.IdleUnchecked(p, time.Second), c1))
+
+	// idle for longer: checked, found closed, closed here
+	require.True(t, u.Keep(p, c2, 1))
+	clk.Advance(time.Second)
+	require.Nil(t, u.IdleUnchecked(p, time.Second))
+	requireClosed(t, c2)
+}
+
+func TestIdleChecksConnectionsWhoseReadDeadlinePassed(t *testing.T) {
+	s, u, _, p := cachedPeer(t, Config{Keepalive: 1})
+	c, _ := s.dial(t)
+	require.True(t, u.Keep(p, c, 1))
+	// the cached connection's owner may leave an expired deadline on it;
+	// the liveness check does not read through the deadline
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(-time.Second)))
+	require.True(t, same(u.Idle(p), c))
+}

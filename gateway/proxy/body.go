@@ -76,7 +76,7 @@ func (x *exchange) write(p []byte) error {
 	if _, err := x.c.Write(p); err != nil {
 		return clientError{err}
 	}
-	if x.resp.buffering < 0 || (!x.h.opt.Buffering && x.resp.buffering == 0) {
+	if x.unbuffered() {
 		if err := x.c.Flush(); err != nil {
 			return clientError{err}
 		}
@@ -84,6 +84,12 @@ func (x *exchange) write(p []byte) error {
 	}
 	x.unflushed = true
 	return nil
+}
+
+// unbuffered reports whether the answer goes to the client as it comes
+// (proxy_buffering off, or X-Accel-Buffering: no).
+func (x *exchange) unbuffered() bool {
+	return x.resp.buffering < 0 || (!x.h.opt.Buffering && x.resp.buffering == 0)
 }
 
 // copyN copies n bytes, or everything until the upstream closes for

@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"time"
 
@@ -16,9 +16,13 @@ import (
 
 // reqData is the proxy's per-request state that outlives the content
 // handler: the target ($proxy_host, $proxy_port), the tries ($upstream_*)
-// and the upstream's response header ($upstream_http_*). It is stored in
-// the Ctx and left to the garbage collector, since log-phase variables
-// read it after the handler returned.
+// and the upstream's response header ($upstream_http_*). Log-phase
+// variables read it after the handler returned, so it cannot go back to
+// a pool when the handler ends; instead it stays with the Ctx as its
+// spare value (Ctx.Spare), which the core keeps only once the request,
+// log phase included, is over, and the next request served by that Ctx
+// starts from it. The header fields point into a string made per answer,
+// never into reused memory: filters and scripts may keep what they read.
 type reqData struct {
 	tgt        *target
 	bodyLength int64 // $proxy_internal_body_length; -1: none
@@ -26,6 +30,9 @@ type reqData struct {
 	states     []tryState
 	stateBuf   [2]tryState
 	hdr        gateway.Header
+	// body holds the buffered client body: $request_body reads it in the
+	// log phase, so it stays valid until the request is over.
+	body []byte
 }
 
 var dataKey = gateway.NewCtxKey()
@@ -34,10 +41,31 @@ func requestData(c *gateway.Ctx) *reqData {
 	if rd, ok := c.Data(dataKey).(*reqData); ok {
 		return rd
 	}
-	rd := &reqData{bodyLength: -1, hdr: newHeader()}
-	rd.states = rd.stateBuf[:0]
+	rd, _ := c.Spare(dataKey).(*reqData)
+	if rd == nil {
+		rd = &reqData{hdr: newHeader()}
+		rd.states = rd.stateBuf[:0]
+		c.SetSpare(dataKey, rd)
+	} else {
+		rd.reset()
+	}
+	rd.bodyLength = -1
 	c.SetData(dataKey, rd)
 	return rd
+}
+
+// reset clears what an earlier request left in rd, keeping its storage.
+func (rd *reqData) reset() {
+	hdr := rd.hdr
+	clear(hdr.Fields()) // let the old answer's text go
+	hdr.Reset()
+	states := rd.states[:0]
+	clear(states[:cap(states)])
+	body := rd.body[:0]
+	if cap(body) > maxPooled {
+		body = nil
+	}
+	*rd = reqData{hdr: hdr, states: states, body: body}
 }
 
 // newHeader returns an empty header with room for the fields of a usual
@@ -65,7 +93,7 @@ type exchange struct {
 	req        []byte // request line, header, and proxy_set_body
 	uriStart   int
 	uriEnd     int
-	body       []byte // buffered client body
+	body       []byte // buffered client body, in reqData.body
 	streamBody bool   // the body is read from the client while sending
 	chunked    bool   // the streamed body goes upstream chunked
 	connClose  bool   // the request said "Connection: close"
@@ -76,7 +104,11 @@ type exchange struct {
 	tries    int
 	start    time.Time
 	tryStart time.Time
-	st       *tryState
+	// now is the last time read from the clock in this try: deadlines
+	// for steps that follow without a wait are set from it, which saves
+	// a clock reading each.
+	now time.Time
+	st  *tryState
 
 	peer        *upstream.Peer
 	peerName    string
@@ -113,17 +145,14 @@ func (x *exchange) release() {
 		x.endTry(false, false)
 	}
 	x.br.Reset(nil)
-	req, body, kinds, cb, hk := x.req[:0], x.body[:0], x.kinds[:0], x.copyBuf, x.hashKey[:0]
+	req, kinds, cb, hk := x.req[:0], x.kinds[:0], x.copyBuf, x.hashKey[:0]
 	if cap(req) > maxPooled {
 		req = nil
-	}
-	if cap(body) > maxPooled {
-		body = nil
 	}
 	br := x.br
 	x.tried.Reset()
 	tried := x.tried
-	*x = exchange{req: req, body: body, kinds: kinds, copyBuf: cb, br: br, tried: tried, hashKey: hk}
+	*x = exchange{req: req, kinds: kinds, copyBuf: cb, br: br, tried: tried, hashKey: hk}
 	exchangePool.Put(x)
 }
 
@@ -158,7 +187,6 @@ func (x *exchange) run() gateway.Result {
 	if lim := x.h.opt.NextUpstreamTries; lim > 0 && x.tries > lim {
 		x.tries = lim
 	}
-	x.start = time.Now()
 	for {
 		res, ft, status := x.try()
 		if ft == 0 {
@@ -178,6 +206,10 @@ func (x *exchange) run() gateway.Result {
 // end the request with.
 func (x *exchange) try() (gateway.Result, NextUpstream, int) {
 	x.tryStart = time.Now()
+	if x.start.IsZero() {
+		x.start = x.tryStart
+	}
+	x.now = x.tryStart
 	p, err := x.up.Pick(&x.tried, x.clientIP, x.hashKey)
 	if err != nil {
 		x.peerName = x.up.Name()
@@ -200,6 +232,13 @@ func (x *exchange) try() (gateway.Result, NextUpstream, int) {
 		}
 		return gateway.Result{}, ft, failStatus(ft)
 	}
+	// The answer cannot be there yet: reading now would fail with
+	// EAGAIN and park the goroutine in the network poller, a system call
+	// and a trip through the scheduler for nothing. Letting the other
+	// runnable goroutines go first gives the peer that time, as nginx's
+	// event loop serves the other ready connections before it comes back
+	// to this one; with nothing else to run it costs next to nothing.
+	runtime.Gosched()
 	if ft := x.readHeader(); ft != 0 {
 		return gateway.Result{}, ft, failStatus(ft)
 	}
@@ -288,16 +327,42 @@ func (x *exchange) endTry(keep, failed bool) {
 	x.cached = false
 }
 
+// uncheckedIdle is how long a kept connection may have been idle and
+// still be reused without the liveness check, for requests that
+// staleRetryable allows (see upstream.IdleUnchecked for the trade-off).
+// Under load connections come back within milliseconds; a peer that
+// closes its idle connections after less than this is rare.
+const uncheckedIdle = 50 * time.Millisecond
+
+// staleRetryable reports whether the request, should it be sent on a
+// kept connection the peer has closed meanwhile, would be sent again on
+// another one (next decides that the same way): the "error" condition of
+// proxy_next_upstream, a method that may be sent twice, and a body that
+// is not streamed from the client.
+func (x *exchange) staleRetryable() bool {
+	next := x.h.opt.NextUpstream
+	if next&NextError == 0 || x.streamBody {
+		return false
+	}
+	return !nonIdempotent(x.method) || next&NextNonIdempotent != 0
+}
+
 // connect takes a kept connection to the peer or dials a new one.
 func (x *exchange) connect() NextUpstream {
 	x.resp = response{}
-	if nc := x.up.Idle(x.peer); nc != nil {
+	var nc net.Conn
+	if x.staleRetryable() {
+		nc = x.up.IdleUnchecked(x.peer, uncheckedIdle)
+	} else {
+		nc = x.up.Idle(x.peer)
+	}
+	if nc != nil {
 		var pc *pconn
 		if w, ok := nc.(interface{ NetConn() net.Conn }); ok {
 			pc, _ = w.NetConn().(*pconn)
 		}
 		if pc == nil {
-			pc = &pconn{Conn: nc}
+			pc = newPconn(nc)
 		}
 		x.conn, x.uconn, x.cached = pc, nc, true
 		x.st.connect = 0
@@ -318,22 +383,14 @@ func (x *exchange) connect() NextUpstream {
 			x.logf(gateway.LevelError, actConnect, err, "connect() to %s failed", x.peer.Name)
 			return NextError
 		}
-		x.conn = &pconn{Conn: nc}
+		x.conn = newPconn(nc)
 		x.uconn = x.up.Track(x.conn)
-		x.st.connect = time.Since(x.tryStart)
+		x.now = time.Now()
+		x.st.connect = x.now.Sub(x.tryStart)
 	}
 	x.conn.requests++
 	x.br.Reset(x.conn)
 	return 0
-}
-
-// after is the deadline a timeout sets from now; a zero timeout sets
-// none.
-func after(d time.Duration) time.Time {
-	if d <= 0 {
-		return time.Time{}
-	}
-	return time.Now().Add(d)
 }
 
 // errTimedOut stands for ETIMEDOUT in log lines about our own timers.
@@ -344,29 +401,3 @@ type timeoutError struct{}
 func (timeoutError) Error() string   { return "i/o timeout" }
 func (timeoutError) Timeout() bool   { return true }
 func (timeoutError) Temporary() bool { return true }
-
-// pconn is an upstream connection: it counts the bytes it carries and
-// the requests it served (for keepalive_requests).
-type pconn struct {
-	net.Conn
-	requests   int
-	sent, recv int64
-}
-
-func (p *pconn) Read(b []byte) (int, error) {
-	n, err := p.Conn.Read(b)
-	p.recv += int64(n)
-	return n, err
-}
-
-func (p *pconn) Write(b []byte) (int, error) {
-	n, err := p.Conn.Write(b)
-	p.sent += int64(n)
-	return n, err
-}
-
-// NetConn returns the connection inside, for the keepalive cache's
-// liveness check.
-func (p *pconn) NetConn() net.Conn { return p.Conn }
-
-var _ io.ReadWriter = (*pconn)(nil)

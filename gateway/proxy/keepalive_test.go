@@ -137,3 +137,74 @@ func TestProxyRetriesOnceWhenAKeptConnectionWasClosed(t *testing.T) {
 	require.Equal(t, "502, 200", r.Vars["upstream_status"])
 	require.NotContains(t, l.String(), "[error]")
 }
+
+// closingBackend serves one request per connection with keep-alive,
+// then closes the connection and reports it on closed.
+func closingBackend(closed chan<- struct{}) func(*rawServer, net.Conn) {
+	return func(s *rawServer, c net.Conn) {
+		br := bufio.NewReader(c)
+		head, err := s.readHead(br)
+		if err != nil {
+			return
+		}
+		readBody(br, head)
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		c.Close()
+		closed <- struct{}{}
+	}
+}
+
+func TestProxyChecksKeptConnectionsBeforeSendingAPost(t *testing.T) {
+	// A request nginx would not send twice must not meet a connection
+	// the peer has closed: a kept connection is checked before a POST
+	// goes out on it, however recently it was used. (A GET on one used a
+	// moment ago skips the check and is sent again on a new connection,
+	// see TestProxyRetriesOnceWhenAKeptConnectionWasClosed.)
+	closed := make(chan struct{}, 4)
+	b := newRaw(t, closingBackend(closed))
+	g := gatewaytest.Load(t, `http {
+		upstream backend { server `+b.addr()+`; keepalive 4; }
+		server {
+			listen 80;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			location / { proxy_pass http://backend; }
+		}
+	}`)
+	l := withLog(g)
+	require.Equal(t, 200, get(g, "/1").Status)
+	<-closed // the peer's FIN is on its way over loopback
+	req := gatewaytest.NewRequest("POST", "/2")
+	req.Body, req.ContentLength = strings.NewReader("x"), 1
+	req.Header.Add("Content-Length", "1")
+	r := gatewaytest.Do(g, req, "upstream_addr", "upstream_status")
+	require.Equal(t, 200, r.Status)
+	require.Equal(t, "200", r.Vars["upstream_status"])
+	require.Equal(t, 2, b.connCount())
+	require.NotContains(t, l.String(), "[error]")
+}
+
+func TestProxyGetSurvivesAKeptConnectionClosedWhileIdle(t *testing.T) {
+	// whether the connection is checked first or the request is sent
+	// again on a new one, the client gets its answer and no error is
+	// logged
+	closed := make(chan struct{}, 4)
+	b := newRaw(t, closingBackend(closed))
+	g := gatewaytest.Load(t, `http {
+		upstream backend { server `+b.addr()+`; keepalive 4; }
+		server {
+			listen 80;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			location / { proxy_pass http://backend; }
+		}
+	}`)
+	l := withLog(g)
+	for i := 0; i < 3; i++ {
+		r := get(g, "/")
+		require.Equal(t, 200, r.Status)
+		require.Equal(t, "ok", string(r.Body))
+		<-closed
+	}
+	require.NotContains(t, l.String(), "[error]")
+}

@@ -90,7 +90,12 @@ func (x *exchange) prepareBody() (gateway.Result, bool) {
 		return gateway.Result{}, true
 	}
 	limit := c.Loc.Core.ClientMaxBodySize
-	buf := x.body[:0]
+	buf := rd.body[:0]
+	if n := req.ContentLength; n > 0 && int64(cap(buf)) <= n {
+		// room for the whole body and a look past its end, made at once
+		// (up to a size a lying Content-Length cannot abuse)
+		buf = make([]byte, 0, min(n+1, maxPrealloc))
+	}
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -98,7 +103,7 @@ func (x *exchange) prepareBody() (gateway.Result, bool) {
 		n, err := req.Body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if limit > 0 && req.ContentLength < 0 && int64(len(buf)) > limit {
-			x.body = buf
+			rd.body = buf
 			c.Logf(gateway.LevelError, "client intended to send too large chunked body: %d+%d bytes", len(buf)-n, n)
 			c.SetKeepAlive(false)
 			return gateway.Status(413), false
@@ -107,7 +112,7 @@ func (x *exchange) prepareBody() (gateway.Result, bool) {
 			break
 		}
 		if err != nil {
-			x.body = buf
+			rd.body = buf
 			c.SetKeepAlive(false)
 			if isTimeout(err) {
 				c.Logf(gateway.LevelInfo, "client timed out (110: Connection timed out) while reading client request body")
@@ -117,13 +122,16 @@ func (x *exchange) prepareBody() (gateway.Result, bool) {
 			return gateway.Status(400), false
 		}
 	}
-	x.body = buf
+	rd.body, x.body = buf, buf
 	rd.bodyLength = int64(len(buf))
-	// $request_body: the buffer goes back to the pool with the exchange,
-	// before the log phase, so the variable gets its own copy
-	c.SetRequestBody(append([]byte(nil), buf...))
+	// $request_body; the buffer is reused only once the request is over
+	c.SetRequestBody(buf)
 	return gateway.Result{}, true
 }
+
+// maxPrealloc bounds the buffer made for a client body from its
+// Content-Length alone; a larger body grows it as it arrives.
+const maxPrealloc = 1 << 20
 
 // buildRequest writes the request line and header (and a proxy_set_body
 // body) into x.req, as nginx's ngx_http_proxy_create_request.
@@ -331,9 +339,9 @@ func (x *exchange) send() (NextUpstream, gateway.Result, bool) {
 	conn := x.conn
 	opt := &x.h.opt
 	x.requestSent = true
-	conn.SetWriteDeadline(after(opt.SendTimeout))
+	conn.SetWriteDeadline(deadline(x.now, opt.SendTimeout))
 	var err error
-	if len(x.body) > 0 && len(x.body) <= 16<<10 {
+	if len(x.body) <= 16<<10 {
 		// one write for a small body
 		n := len(x.req)
 		x.req = append(x.req, x.body...)
@@ -346,10 +354,16 @@ func (x *exchange) send() (NextUpstream, gateway.Result, bool) {
 		}
 	}
 	if err == nil && x.streamBody {
-		return x.streamRequestBody()
+		ft, res, ok := x.streamRequestBody()
+		x.now = time.Now()
+		return ft, res, ok
 	}
 	if err != nil {
 		return x.sendFailed(err), gateway.Result{}, false
+	}
+	if len(x.req)+len(x.body) > 16<<10 {
+		// the writes may have waited for the peer
+		x.now = time.Now()
 	}
 	x.bodySent = true
 	return 0, gateway.Result{}, true

@@ -158,7 +158,7 @@ func classify(name string) uint8 {
 // ngx_http_upstream_process_header: it must fit in proxy_buffer_size.
 func (x *exchange) readHeader() NextUpstream {
 	br := x.br
-	x.conn.SetReadDeadline(after(x.h.opt.ReadTimeout))
+	x.conn.SetReadDeadline(deadline(x.now, x.h.opt.ReadTimeout))
 	for {
 		data, _ := br.Peek(br.Buffered())
 		if len(data) > 0 {
@@ -613,8 +613,10 @@ func (x *exchange) respond() (gateway.Result, NextUpstream, int) {
 		x.endTry(x.keepable() && x.br.Buffered() == 0, false)
 		return gateway.Done(), 0, 0
 	}
-	// should the body keep the client waiting, the header goes first
-	x.unflushed = true
+	// Unbuffered, the header goes out before the body is waited for.
+	// Buffered, it waits for the first body bytes, as nginx's
+	// postpone_output holds it, and leaves with them in one write.
+	x.unflushed = x.unbuffered()
 	return x.copyBody(), 0, 0
 }
 
