@@ -8,6 +8,13 @@ package upstream
 // weighted round robin over the primary peers, then over the backup
 // peers once no primary peer is left for this request.
 func (u *Upstream) pickRR(t *Tried) *Peer {
+	if !t.backup && u.primary.single {
+		// One primary server: no weights to update and no failure
+		// window to read, so neither the mutex nor the clock.
+		if p := getSingle(u.primary.peers[0]); p != nil || len(u.backup.peers) == 0 {
+			return p
+		}
+	}
 	now := u.nowSec()
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -51,19 +58,22 @@ func get(s *peerSet, t *Tried, now int64, leastConn bool) *Peer {
 	return getRR(s, t, now)
 }
 
+// getSingle is the pick of a lone server, which is neither marked tried
+// nor taken out of rotation by failures, only by "down" and max_conns. It
+// needs no lock: acquire keeps max_conns exact on its own.
+func getSingle(p *Peer) *Peer {
+	if p.Down || !p.acquire() {
+		return nil
+	}
+	return p
+}
+
 // getRR picks by smooth weighted round robin: every candidate gains its
 // effective weight, the richest wins and pays the total. With weights
 // 5, 1, 1 this yields a a b a c a a.
 func getRR(s *peerSet, t *Tried, now int64) *Peer {
 	if s.single {
-		// A lone server is neither marked tried nor taken out of rotation
-		// by failures, only by "down" and max_conns.
-		p := s.peers[0]
-		if p.Down || p.MaxConns > 0 && p.st.conns.Load() >= int64(p.MaxConns) {
-			return nil
-		}
-		p.st.conns.Add(1)
-		return p
+		return getSingle(s.peers[0])
 	}
 
 	var best *Peer

@@ -358,7 +358,7 @@ func (x *exchange) connect() NextUpstream {
 	}
 	if nc != nil {
 		var pc *pconn
-		if w, ok := nc.(interface{ NetConn() net.Conn }); ok {
+		if w, ok := nc.(*upstream.Conn); ok {
 			pc, _ = w.NetConn().(*pconn)
 		}
 		if pc == nil {
