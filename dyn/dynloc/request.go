@@ -47,42 +47,18 @@ var subKeys = map[string]bool{
 	"proxy_pass": true, "locations": true,
 }
 
-// trim is njt_del_headtail_space.
-func trim(s string) string { return strings.Trim(s, " \t\r\n") }
-
 // parseRequest reads body; msg is the refusal OpenNJet answers with 400.
 func parseRequest(body []byte, method string) (req *request, msg string) {
-	if len(body) < minBody || len(body) > maxBody {
-		return nil, "json parser error!"
-	}
-	v, err := njtapi.Decode(body)
-	if err != nil {
-		return nil, "json parser error!"
-	}
-	if v.Kind != njtapi.JObject {
-		return nil, "json error!!!"
-	}
-	for _, m := range v.Members {
-		if !topKeys[m.Key] {
-			msg = "invalid parameter:" + m.Key + "!"
-		}
-	}
+	v, addrPort, msg := njtapi.DecodeRequest(body, minBody, maxBody, topKeys)
 	if msg != "" {
 		return nil, msg
 	}
-	req = &request{}
-	ap, ok := v.Get("addr_port")
-	if !ok || ap.Kind != njtapi.JString {
-		return nil, "addr_port error!!!"
-	}
-	if req.AddrPort = trim(ap.Str); req.AddrPort == "" {
-		return nil, "addr_port null!!!"
-	}
+	req = &request{AddrPort: addrPort}
 	t, ok := v.Get("type")
 	if !ok || t.Kind != njtapi.JString {
 		return nil, "type error!!!"
 	}
-	req.Type = trim(t.Str)
+	req.Type = njtapi.Trim(t.Str)
 	switch {
 	case req.Type == "add" && method != http.MethodPost:
 		return nil, "no support method when add location!"
@@ -113,13 +89,13 @@ func parseRequest(body []byte, method string) (req *request, msg string) {
 		if r.Kind != njtapi.JString {
 			return nil, "location_rule error!"
 		}
-		req.Rule = trim(r.Str)
+		req.Rule = njtapi.Trim(r.Str)
 	}
 	if n, ok := v.Get("location_name"); ok {
 		if n.Kind != njtapi.JString {
 			return nil, "location_name error!"
 		}
-		if req.Name = trim(n.Str); req.Name == "" {
+		if req.Name = njtapi.Trim(n.Str); req.Name == "" {
 			return nil, "location_name is null!"
 		}
 	} else if req.Type == "del" {
@@ -133,7 +109,7 @@ func parseRequest(body []byte, method string) (req *request, msg string) {
 		return nil, "server_name error!"
 	}
 	// An empty name goes through: it names the server without one.
-	req.ServerName = trim(sn.Str)
+	req.ServerName = njtapi.Trim(sn.Str)
 	return req, ""
 }
 
@@ -162,14 +138,14 @@ func parseLocations(arr *njtapi.JValue, typ string, msg *string) (out []Location
 				*msg = "location_rule error!"
 				return nil, false
 			}
-			l.Rule = trim(r.Str)
+			l.Rule = njtapi.Trim(r.Str)
 		}
 		n, ok := it.Get("location_name")
 		if !ok || n.Kind != njtapi.JString {
 			*msg = "location_name error!!!"
 			return nil, false
 		}
-		if l.Name = trim(n.Str); l.Name == "" {
+		if l.Name = njtapi.Trim(n.Str); l.Name == "" {
 			*msg = "location_name is null!"
 			return nil, false
 		}
@@ -178,10 +154,10 @@ func parseLocations(arr *njtapi.JValue, typ string, msg *string) (out []Location
 				*msg = "proxy_pass error!!!"
 				return nil, false
 			}
-			l.ProxyPass = trim(p.Str)
+			l.ProxyPass = njtapi.Trim(p.Str)
 		}
 		if b, ok := it.Get("location_body"); ok && b.Kind == njtapi.JString {
-			l.Body = trim(b.Str)
+			l.Body = njtapi.Trim(b.Str)
 		}
 		if sub, ok := it.Get("locations"); ok {
 			subs, okSubs := parseLocations(sub, typ, msg)

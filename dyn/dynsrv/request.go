@@ -29,36 +29,13 @@ var topKeys = map[string]bool{
 	"type": true, "addr_port": true, "listen_option": true, "server_name": true, "server_body": true,
 }
 
-func trim(s string) string { return strings.Trim(s, " \t\r\n") }
-
 // parseRequest reads body; msg is the refusal OpenNJet answers with 400.
 func parseRequest(body []byte, method string) (req *request, msg string) {
-	if len(body) < minBody || len(body) > maxBody {
-		return nil, "json parser error!"
-	}
-	v, err := njtapi.Decode(body)
-	if err != nil {
-		return nil, "json parser error!"
-	}
-	if v.Kind != njtapi.JObject {
-		return nil, "json error!!!"
-	}
-	for _, m := range v.Members {
-		if !topKeys[m.Key] {
-			msg = "invalid parameter:" + m.Key + "!"
-		}
-	}
+	v, addrPort, msg := njtapi.DecodeRequest(body, minBody, maxBody, topKeys)
 	if msg != "" {
 		return nil, msg
 	}
-	req = &request{}
-	ap, ok := v.Get("addr_port")
-	if !ok || ap.Kind != njtapi.JString {
-		return nil, "addr_port error!!!"
-	}
-	if req.AddrPort = trim(ap.Str); req.AddrPort == "" {
-		return nil, "addr_port null!!!"
-	}
+	req = &request{AddrPort: addrPort}
 	if !validAddr(req.AddrPort) {
 		return nil, "addr_port error!!!"
 	}
@@ -66,7 +43,7 @@ func parseRequest(body []byte, method string) (req *request, msg string) {
 	if !ok || t.Kind != njtapi.JString {
 		return nil, "type error!!!"
 	}
-	req.Type = trim(t.Str)
+	req.Type = njtapi.Trim(t.Str)
 	switch {
 	case req.Type == "add" && method != http.MethodPost:
 		return nil, "no support method when add server!"
@@ -79,7 +56,7 @@ func parseRequest(body []byte, method string) (req *request, msg string) {
 		if sn.Kind != njtapi.JString {
 			return nil, "server_name error!"
 		}
-		if req.ServerName = trim(sn.Str); req.ServerName == "" {
+		if req.ServerName = njtapi.Trim(sn.Str); req.ServerName == "" {
 			return nil, "server_name is null!"
 		}
 	} else if req.Type == "del" {
@@ -89,13 +66,13 @@ func parseRequest(body []byte, method string) (req *request, msg string) {
 		if lo.Kind != njtapi.JString {
 			return nil, "listen_option error!"
 		}
-		req.ListenOption = trim(lo.Str)
+		req.ListenOption = njtapi.Trim(lo.Str)
 	}
 	if b, ok := v.Get("server_body"); ok {
 		if b.Kind != njtapi.JString {
 			return nil, "server_body error!"
 		}
-		req.ServerBody = trim(b.Str)
+		req.ServerBody = njtapi.Trim(b.Str)
 	}
 	return req, ""
 }
