@@ -80,6 +80,17 @@ var coreVars = []Var{
 		return found("")
 	}},
 
+	// http2 is "h2" over TLS, "h2c" over plain TCP, "" for other protocols.
+	{Name: "http2", Get: func(c *Ctx) (string, bool) {
+		switch {
+		case c.Req == nil || c.Req.ProtoMajor != 2:
+			return found("")
+		case c.Req.Conn != nil && c.Req.Conn.TLS != nil:
+			return found("h2")
+		}
+		return found("h2c")
+	}},
+
 	{Name: "host", Get: func(c *Ctx) (string, bool) {
 		if c.Host != "" {
 			return found(c.Host)

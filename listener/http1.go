@@ -47,6 +47,15 @@ type HTTP1 struct {
 	// Elsewhere, and for connections without a file descriptor (TLS),
 	// idle connections wait in a read.
 	ParkAfter time.Duration
+
+	h2Once sync.Once
+	h2     *http2Engine
+}
+
+// Drain is called by Set.Shutdown: HTTP/2 connections are told to finish
+// (GOAWAY) and end once their streams are done.
+func (h *HTTP1) Drain() {
+	h.http2Engine().drain()
 }
 
 // NewHTTP1 returns the engine serving g with the settings of g's
@@ -300,6 +309,10 @@ func (c *conn) serve(resumed bool) bool {
 				c.nc.Close()
 				return false
 			}
+		}
+		if c.info.Requests == 0 && c.st.HTTP2 && c.sniffHTTP2() {
+			c.serveHTTP2()
+			return false
 		}
 		if !c.serveRequest(time.Now()) {
 			return false

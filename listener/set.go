@@ -252,6 +252,12 @@ func (s *Set) Shutdown(ctx context.Context) error {
 	drained := s.drained
 	s.mu.Unlock()
 	s.draining.Store(true)
+	s.mu.Lock()
+	h := s.handler
+	s.mu.Unlock()
+	if d, ok := h.(interface{ Drain() }); ok {
+		d.Drain()
+	}
 	s.stop()
 	s.conns.each(func(c *Conn) {
 		if c.state.CompareAndSwap(stateIdle, stateClosed) {

@@ -264,6 +264,8 @@ func TestSettingsFollowTheConfiguration(t *testing.T) {
 	require.Equal(t, 2*time.Second, st.LingeringTimeout)
 	require.Equal(t, "one", st.ServerName)
 	require.Same(t, st, settings("127.0.0.1:8080"), "computed once per snapshot")
+	require.False(t, st.HTTP2)
+	require.Equal(t, 30*time.Second, st.KeepaliveTimeout)
 
 	// a reload applies to the next request
 	res, err = conf.LoadString(`events {} http { server { listen 127.0.0.1:8080; server_name two; } }`, conf.Options{Prefix: t.TempDir() + "/"})
@@ -273,4 +275,22 @@ func TestSettingsFollowTheConfiguration(t *testing.T) {
 	require.Equal(t, "two", st.ServerName)
 	require.Equal(t, 1024, st.ClientHeaderBufferSize)
 	require.True(t, st.IgnoreInvalidHeaders)
+	require.Equal(t, 75*time.Second, st.KeepaliveTimeout)
+
+	// HTTP/2: from the listen's parameter or the default server's
+	// "http2 on", with its limits
+	res, err = conf.LoadString(`events {} http {
+		server { listen 127.0.0.1:8080 http2; }
+		server { listen 127.0.0.1:8081; http2 on; http2_max_concurrent_streams 8; http2_body_preread_size 1m; }
+		server { listen 127.0.0.1:8082; }
+		server { listen 127.0.0.1:8082; server_name other; http2 on; }
+	}`, conf.Options{Prefix: t.TempDir() + "/"})
+	require.NoError(t, err)
+	require.NoError(t, g.Load(res.Config))
+	require.True(t, settings("127.0.0.1:8080").HTTP2)
+	st = settings("127.0.0.1:8081")
+	require.True(t, st.HTTP2)
+	require.Equal(t, 8, st.HTTP2MaxConcurrentStreams)
+	require.Equal(t, int64(1<<20), st.HTTP2BodyPrereadSize)
+	require.False(t, settings("127.0.0.1:8082").HTTP2, "only the default server decides, as in nginx")
 }

@@ -58,6 +58,19 @@ type Settings struct {
 	LingeringTimeout time.Duration
 	// ResetTimedoutConn closes timed-out connections with a reset.
 	ResetTimedoutConn bool
+	// HTTP2 serves connections that open with the HTTP/2 connection
+	// preface as HTTP/2 with prior knowledge (h2c), others as HTTP/1.x,
+	// as nginx does on a plain socket when the listen has "http2" or its
+	// default server "http2 on". HTTP2MaxConcurrentStreams
+	// (http2_max_concurrent_streams, 128) bounds the streams of a
+	// connection, HTTP2BodyPrereadSize (http2_body_preread_size, 64k)
+	// is each stream's initial flow-control window, and an HTTP/2
+	// connection without streams is closed after KeepaliveTimeout
+	// (keepalive_timeout, 75s).
+	HTTP2                     bool
+	HTTP2MaxConcurrentStreams int
+	HTTP2BodyPrereadSize      int64
+	KeepaliveTimeout          time.Duration
 	// ServerName is the default server's name, for error-log lines.
 	ServerName string
 	// ErrorLog receives the lines nginx logs about bad requests (at info
@@ -81,6 +94,10 @@ func DefaultSettings() *Settings {
 		LingeringClose:         "on",
 		LingeringTime:          30 * time.Second,
 		LingeringTimeout:       5 * time.Second,
+
+		HTTP2MaxConcurrentStreams: 128,
+		HTTP2BodyPrereadSize:      64 << 10,
+		KeepaliveTimeout:          75 * time.Second,
 	}
 }
 
@@ -120,6 +137,7 @@ func ServerSettings(cfg *gateway.Config, srv *gateway.Server) *Settings {
 		s.LingeringClose = core.LingeringClose
 	}
 	s.ResetTimedoutConn = core.ResetTimedoutConn
+	s.KeepaliveTimeout = core.KeepaliveTimeout
 	if x := conf.SettingsOf(srv.Root); x != nil {
 		s.ClientHeaderTimeout = x.ClientHeaderTimeout
 		s.ClientHeaderBufferSize = int(x.ClientHeaderBufferSize)
@@ -130,6 +148,9 @@ func ServerSettings(cfg *gateway.Config, srv *gateway.Server) *Settings {
 		s.KeepaliveHeader = x.KeepaliveHeader
 		s.LingeringTime = x.LingeringTime
 		s.LingeringTimeout = x.LingeringTimeout
+		s.HTTP2 = x.HTTP2
+		s.HTTP2MaxConcurrentStreams = x.HTTP2MaxConcurrentStreams
+		s.HTTP2BodyPrereadSize = x.HTTP2BodyPrereadSize
 	}
 	return s
 }
@@ -166,7 +187,11 @@ func newSettingsCache(cfg *gateway.Config) *settingsCache {
 		return sc
 	}
 	for _, k := range cfg.ListenKeys() {
-		sc.byKey[k] = ServerSettings(cfg, cfg.DefaultServer(k))
+		s := ServerSettings(cfg, cfg.DefaultServer(k))
+		if l, ok := cfg.ListenFor(k); ok && l.HTTP2 && !l.SSL {
+			s.HTTP2 = true
+		}
+		sc.byKey[k] = s
 	}
 	sc.def = ServerSettings(cfg, cfg.DefaultServer(""))
 	return sc

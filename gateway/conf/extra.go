@@ -98,6 +98,13 @@ type Settings struct {
 	RequestPoolSize          int64
 	MaxHeaders               int
 
+	// HTTP/2 (server level). HTTP2 is the "http2" directive: on a plain
+	// listen socket whose default server has it, connections that open
+	// with the HTTP/2 preface are served as HTTP/2 (prior knowledge).
+	HTTP2                     bool
+	HTTP2MaxConcurrentStreams int
+	HTTP2BodyPrereadSize      int64
+
 	// Request body.
 	ClientBodyBufferSize     int64
 	ClientBodyTempPath       string
