@@ -3,6 +3,7 @@ package telemetry
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,20 +14,37 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// readFile reads a log file once the lines written so far are in it.
 func readFile(t *testing.T, name string) string {
+	Sync()
 	t.Helper()
 	b, err := os.ReadFile(name)
 	require.NoError(t, err)
 	return string(b)
 }
 
-func TestFileUnbufferedWritesAtOnce(t *testing.T) {
+func TestFileUnbufferedLinesAreWrittenInOrderWithoutWaitingForMore(t *testing.T) {
 	name := filepath.Join(t.TempDir(), "a.log")
 	f, err := OpenFile(name, Buffering{})
 	require.NoError(t, err)
 	require.NoError(t, f.Write([]byte("one\n")))
-	require.Equal(t, "one\n", readFile(t, name))
+	// the writer goroutine writes it on its own, with nothing else coming
+	require.Eventually(t, func() bool {
+		b, _ := os.ReadFile(name)
+		return string(b) == "one\n"
+	}, 10*time.Second, time.Millisecond)
+
+	var want strings.Builder
+	for i := 0; i < 2000; i++ {
+		line := fmt.Sprintf("line %d\n", i)
+		want.WriteString(line)
+		require.NoError(t, f.Write([]byte(line)))
+	}
+	Sync()
+	require.Equal(t, "one\n"+want.String(), readFile(t, name), "Sync writes what is queued, in order")
+	require.NoError(t, f.Write([]byte("last\n")))
 	require.NoError(t, f.Close())
+	require.True(t, strings.HasSuffix(readFile(t, name), "line 1999\nlast\n"), "closing the last user writes the queue")
 }
 
 func TestFileBufferWritesWhenFullOrClosed(t *testing.T) {

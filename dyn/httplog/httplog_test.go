@@ -11,6 +11,7 @@ import (
 	"github.com/gonjet/gonjet/dyn/httplog"
 	"github.com/gonjet/gonjet/dyn/internal/dyntest"
 	_ "github.com/gonjet/gonjet/gateway/all"
+	"github.com/gonjet/gonjet/telemetry"
 )
 
 const api = "/api/v1/config/http_log"
@@ -32,14 +33,14 @@ func TestAccessLogSwitchFollowsTheAPI(t *testing.T) {
 	require.JSONEq(t, `{"code":0,"msg":"success."}`, r.Body)
 	require.Equal(t, 200, env.Get("127.0.0.1:8080", "localhost", "/map?a=aa").Status)
 	env.Get("127.0.0.1:8080", "localhost", "/") // not logged: http has access_log off
-	b, err := os.ReadFile(env.Prefix + "logs/map.log")
+	b, err := readLog(env.Prefix + "logs/map.log")
 	require.NoError(t, err)
 	require.Equal(t, "GET /map 200\n", string(b))
 
 	r = env.Do("PUT", "/api/v1/config/http_log", `{"servers":[{"listens":["127.0.0.1:8080"],"serverNames":[""],"locations":[{"location":"/map","accessLogOn":false}]}]}`)
 	require.JSONEq(t, `{"code":0,"msg":"success."}`, r.Body)
 	env.Get("127.0.0.1:8080", "localhost", "/map")
-	b, err = os.ReadFile(env.Prefix + "logs/map.log")
+	b, err = readLog(env.Prefix + "logs/map.log")
 	require.NoError(t, err)
 	require.Equal(t, "GET /map 200\n", string(b), "logging stopped")
 }
@@ -72,7 +73,7 @@ func TestNestedLocationsAreAddressedInsideTheirParent(t *testing.T) {
 	env.Get("127.0.0.1:1081", "x", "/test/demo")
 	env.Get("127.0.0.1:1081", "x", "/other")
 	for _, f := range []string{"demo.log", "t.log"} {
-		b, err := os.ReadFile(env.Prefix + "logs/" + f)
+		b, err := readLog(env.Prefix + "logs/" + f)
 		require.NoError(t, err)
 		require.Equal(t, 1, strings.Count(string(b), "\n"), f)
 	}
@@ -115,4 +116,11 @@ func TestBadRequestsAreRefusedAndChangeNothing(t *testing.T) {
 
 func TestBodyLimitsAndMalformedJSON(t *testing.T) {
 	newEnv(t).CheckBodyLimits(t, httplog.Module{}, api, `{"code":3,"msg":"pos: -1, The string is not a full JSON packet, more bytes expected"}`)
+}
+
+// readLog reads an access log once the lines of the requests made so far
+// are in it.
+func readLog(name string) ([]byte, error) {
+	telemetry.Sync()
+	return os.ReadFile(name)
 }

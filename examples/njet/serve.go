@@ -143,6 +143,8 @@ func (pr *process) stop(graceful bool) {
 		pr.broker.Close()
 	}
 	pr.g.Close()
+	// access-log lines of the last requests, queued for their writers
+	telemetry.Sync()
 	pr.log.Log(gateway.LevelNotice, 0, "exit")
 }
 
