@@ -712,20 +712,18 @@ func LogTimes() *LogTime {
 
 // Per-request data of the core variables.
 var (
-	requestBodyKey = NewCtxKey()
-	limitRateKey   = NewCtxKey()
+	limitRateKey = NewCtxKey()
 )
 
 // SetRequestBody records the request body a handler read into memory, so
 // that $request_body (and $request_length) report it, as nginx does for
 // bodies it keeps in memory.
-func (c *Ctx) SetRequestBody(b []byte) { c.SetData(requestBodyKey, b) }
+func (c *Ctx) SetRequestBody(b []byte) { c.reqBody, c.hasReqBody = b, true }
 
 // RequestBody returns the body recorded by SetRequestBody; ok is false
 // when no handler read the body into memory.
 func (c *Ctx) RequestBody() (b []byte, ok bool) {
-	b, ok = c.Data(requestBodyKey).([]byte)
-	return b, ok
+	return c.reqBody, c.hasReqBody
 }
 
 // LimitRate is the response rate limit in bytes per second set for this

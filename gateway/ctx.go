@@ -56,13 +56,17 @@ type Ctx struct {
 	redirects   int
 	reqID       string
 
-	vars     []varSlot
-	capSubj  string
-	capIdx   []int
-	data     []any
-	spare    []any // features' reusable scratch values, kept when the Ctx is recycled
-	hijacked bool
-	subDepth int // > 0 for subrequests: how deep they nest
+	vars    []varSlot
+	capSubj string
+	capIdx  []int
+	data    []any
+	spare   []any // features' reusable scratch values, kept when the Ctx is recycled
+	// reqBody is the body a handler read into memory (SetRequestBody);
+	// a field, not Data, because boxing a slice would allocate
+	reqBody    []byte
+	hasReqBody bool
+	hijacked   bool
+	subDepth   int // > 0 for subrequests: how deep they nest
 }
 
 // ctxPool recycles request contexts with their variable, capture, data

@@ -190,7 +190,7 @@ func TestProxyStaysWithinItsAllocationBudget(t *testing.T) {
 		budget float64
 	}{
 		{"GET 1 KiB answer", false, 1},
-		{"POST 1 KiB body", true, 2},
+		{"POST 1 KiB body", true, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			serve := proxyLoop(t, tc.post)
