@@ -17,6 +17,14 @@
 // bodies, "Expect: 100-continue", discarding of unread bodies, lingering
 // close, and answers framed as nginx frames them.
 //
+// On a plain socket whose listen has "http2", or whose default server has
+// "http2 on", a connection that opens with the HTTP/2 preface is served
+// as HTTP/2 with prior knowledge (h2c) by golang.org/x/net/http2, the
+// others as HTTP/1.x, as nginx 1.25 does. Each stream becomes a
+// gateway.Request like any other, so filters do not know which protocol
+// carried it; Shutdown sends GOAWAY and waits for the streams in flight.
+// HTTP/2 over TLS (ALPN "h2") comes with TLS termination.
+//
 // A connection costs what it uses. The reader, writer, gateway.Request
 // and header storage of a request in progress come from a pool and go
 // back to it when the connection waits for its next request; the
