@@ -46,19 +46,24 @@ func serve(c *gateway.Ctx) gateway.Result {
 
 // serveFile is nginx's static handler for a URI not ending in '/'.
 func (cfg *Config) serveFile(c *gateway.Ctx) gateway.Result {
-	path, _ := cfg.mapURI(c, c.URI)
-	// O_NONBLOCK keeps a FIFO in the document tree from blocking the open.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return openFailed(c, "open()", path, err)
+	root, rest := cfg.mapURIParts(c, c.URI)
+	var buf [pathBufLen]byte
+	var f rawFile
+	pathz, err := appendPathz(buf[:0], root, rest)
+	if err == nil {
+		err = f.open(pathz)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
 	if err != nil {
-		c.Logf(gateway.LevelCrit, "fstat() \"%s\" failed%s", path, errnoText(err))
+		return openFailed(c, "open()", root+rest, err)
+	}
+	defer f.close()
+	fi, err := f.stat()
+	if err != nil {
+		c.Logf(gateway.LevelCrit, "fstat() \"%s\" failed%s", root+rest, errnoText(err))
 		return gateway.Status(500)
 	}
-	if fi.IsDir() {
+	switch fi.kind {
+	case kindDir:
 		loc := escapeURI(c.URI) + "/"
 		if c.Args != "" {
 			loc += "?" + c.Args
@@ -66,15 +71,14 @@ func (cfg *Config) serveFile(c *gateway.Ctx) gateway.Result {
 		c.RespHeader.Del("Location")
 		c.RespHeader.Set("Location", loc)
 		return gateway.Status(301)
-	}
-	if !fi.Mode().IsRegular() {
-		c.Logf(gateway.LevelCrit, "\"%s\" is not a regular file", path)
+	case kindOther:
+		c.Logf(gateway.LevelCrit, "\"%s\" is not a regular file", root+rest)
 		return gateway.Status(404)
 	}
 	if c.Method == "POST" {
 		return gateway.Status(405)
 	}
-	return SendFile(c, f, fi.Size(), fi.ModTime().Unix())
+	return sendFile(c, nil, &f, fi.size, fi.mtime)
 }
 
 // openFailed maps a failed open or stat to nginx's answer and log line:
@@ -102,6 +106,13 @@ func openFailed(c *gateway.Ctx, op, path string, err error) gateway.Result {
 // byte ranges, 416) are applied, and HEAD gets the header only. Other
 // content handlers that serve files (gzip_static, a cache) can reuse it.
 func SendFile(c *gateway.Ctx, f io.ReaderAt, size, mtime int64) gateway.Result {
+	return sendFile(c, f, nil, size, mtime)
+}
+
+// sendFile is SendFile reading from raw when it is not nil, else from f.
+// The static handler's own file goes in raw, a concrete type, so that it
+// can stay on the handler's stack.
+func sendFile(c *gateway.Ctx, f io.ReaderAt, raw *rawFile, size, mtime int64) gateway.Result {
 	core := &c.Loc.Core
 	h := &c.RespHeader
 	// An error page served from a file goes out with the status
@@ -112,13 +123,14 @@ func SendFile(c *gateway.Ctx, f io.ReaderAt, size, mtime int64) gateway.Result {
 	if plain {
 		status = 200
 	}
+	stamp := stampOf(mtime, size)
 	etag := ""
 	if core.Etag {
-		etag = `"` + strconv.FormatInt(mtime, 16) + "-" + strconv.FormatInt(size, 16) + `"`
+		etag = stamp.etag
 		h.Set("ETag", etag)
 	}
 	if status == 200 || status == 206 || status == 304 {
-		h.Set("Last-Modified", gateway.FormatHTTPTime(mtime))
+		h.Set("Last-Modified", stamp.lastModified)
 	}
 	if plain {
 		switch Precondition(c, mtime, etag) {
@@ -146,7 +158,7 @@ func SendFile(c *gateway.Ctx, f io.ReaderAt, size, mtime int64) gateway.Result {
 		rs, code = parseRanges(c, size, mtime, etag, core.MaxRanges)
 		switch code {
 		case 416:
-			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
+			h.Set("Content-Range", "bytes */"+stamp.length)
 			h.Del("Content-Length")
 			return gateway.Status(416)
 		case 206:
@@ -159,11 +171,12 @@ func SendFile(c *gateway.Ctx, f io.ReaderAt, size, mtime int64) gateway.Result {
 	var boundary string
 	switch len(rs) {
 	case 0:
-		h.Set("Content-Length", strconv.FormatInt(size, 10))
+		h.Set("Content-Length", stamp.length)
 	case 1:
 		c.Status = 206
-		h.Set("Content-Range", "bytes "+strconv.FormatInt(rs[0].start, 10)+"-"+strconv.FormatInt(rs[0].end-1, 10)+"/"+strconv.FormatInt(size, 10))
-		h.Set("Content-Length", strconv.FormatInt(rs[0].end-rs[0].start, 10))
+		cr, cl := rangeFields(rs[0], stamp.length)
+		h.Set("Content-Range", cr)
+		h.Set("Content-Length", cl)
 	default:
 		c.Status = 206
 		var length int64
@@ -180,15 +193,15 @@ func SendFile(c *gateway.Ctx, f io.ReaderAt, size, mtime int64) gateway.Result {
 	}
 	switch len(rs) {
 	case 0:
-		copyRange(c, f, 0, size)
+		copyRange(c, f, raw, 0, size)
 	case 1:
-		copyRange(c, f, rs[0].start, rs[0].end-rs[0].start)
+		copyRange(c, f, raw, rs[0].start, rs[0].end-rs[0].start)
 	default:
 		for i, r := range rs {
 			if _, err := c.WriteString(parts[i]); err != nil {
 				return gateway.Done()
 			}
-			if !copyRange(c, f, r.start, r.end-r.start) {
+			if !copyRange(c, f, raw, r.start, r.end-r.start) {
 				return gateway.Done()
 			}
 		}
@@ -216,17 +229,46 @@ func ContentType(loc *gateway.Location, uri string) string {
 	return loc.Core.DefaultType
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+// rangeFields formats the Content-Range and Content-Length of a single
+// range answer into one string and slices it.
+func rangeFields(r byteRange, size string) (contentRange, contentLength string) {
+	var buf [96]byte
+	b := append(buf[:0], "bytes "...)
+	b = strconv.AppendInt(b, r.start, 10)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, r.end-1, 10)
+	b = append(b, '/')
+	b = append(b, size...)
+	n := len(b)
+	b = strconv.AppendInt(b, r.end-r.start, 10)
+	all := string(b)
+	return all[:n], all[n:]
+}
 
-// copyRange sends n bytes of f from off. When the location has no body
-// filters and the engine can read from a file itself (sendfile), the
-// bytes go straight to it.
-func copyRange(c *gateway.Ctx, f io.ReaderAt, off, n int64) bool {
-	src := io.NewSectionReader(f, off, n)
+const copyBufLen = 32 << 10
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufLen); return &b }}
+
+// sendfileMin is the body size from which the static handler's file goes
+// to an engine that copies files itself (sendfile) rather than through
+// the copy buffer: a smaller body takes one pread and one buffered write,
+// cheaper than handing the descriptor over and setting up a kernel copy.
+const sendfileMin = copyBufLen
+
+// copyRange sends n bytes from off of raw, or of f when raw is nil. When
+// the location has no body filters and the engine can read from a file
+// itself (sendfile), an *os.File, or a large enough raw file, goes
+// straight to it; otherwise the bytes go through a pooled buffer, of
+// which a small body uses only what it needs.
+func copyRange(c *gateway.Ctx, f io.ReaderAt, raw *rawFile, off, n int64) bool {
 	var written int64
 	var err error
 	if rf, ok := c.Writer().(io.ReaderFrom); ok && len(c.Loc.BodyFilters) == 0 {
-		if file, isFile := f.(*os.File); isFile {
+		file, isFile := f.(*os.File)
+		if raw != nil && n >= sendfileMin {
+			file, isFile = raw.osFile(), true
+		}
+		if isFile {
 			if _, err = file.Seek(off, io.SeekStart); err == nil {
 				written, err = rf.ReadFrom(io.LimitReader(file, n))
 				c.BodyBytesSent += written
@@ -235,7 +277,30 @@ func copyRange(c *gateway.Ctx, f io.ReaderAt, off, n int64) bool {
 		}
 	}
 	bp := bufPool.Get().(*[]byte)
-	written, err = io.CopyBuffer(ctxWriter{c}, src, *bp)
+	buf := *bp
+	for written < n && err == nil {
+		chunk := buf
+		if left := n - written; left < int64(len(chunk)) {
+			chunk = chunk[:left]
+		}
+		var m int
+		if raw != nil {
+			m, err = raw.ReadAt(chunk, off+written)
+		} else {
+			m, err = f.ReadAt(chunk, off+written)
+		}
+		if m == 0 && err == nil {
+			// a ReaderAt that makes no progress has nothing more
+			err = io.EOF
+		}
+		if m > 0 {
+			wn, werr := c.Write(chunk[:m])
+			written += int64(wn)
+			if werr != nil {
+				err = werr
+			}
+		}
+	}
 	bufPool.Put(bp)
 	return finishCopy(c, written, n, err)
 }
@@ -252,8 +317,3 @@ func finishCopy(c *gateway.Ctx, written, n int64, err error) bool {
 	c.SetKeepAlive(false)
 	return false
 }
-
-// ctxWriter hides Ctx's other methods from io.CopyBuffer.
-type ctxWriter struct{ c *gateway.Ctx }
-
-func (w ctxWriter) Write(p []byte) (int, error) { return w.c.Write(p) }

@@ -205,21 +205,29 @@ func (cfg *Config) root(c *gateway.Ctx) string {
 // mapURI is nginx's ngx_http_map_uri_to_path: the file path for uri and
 // the length of its root part.
 func (cfg *Config) mapURI(c *gateway.Ctx, uri string) (path string, rootLen int) {
-	root := cfg.root(c)
+	root, rest := cfg.mapURIParts(c, uri)
+	return root + rest, len(root)
+}
+
+// mapURIParts is mapURI with the path left in its two parts, the root
+// (or alias) and the rest of the URI, for callers that join them without
+// making a string.
+func (cfg *Config) mapURIParts(c *gateway.Ctx, uri string) (root, rest string) {
+	root = cfg.root(c)
 	if !cfg.alias {
-		return root + uri, len(root)
+		return root, uri
 	}
 	if cfg.AliasRegex {
 		if !addURIToAlias(c) {
-			return root, len(root)
+			return root, ""
 		}
-		return root + uri, len(root)
+		return root, uri
 	}
 	skip := cfg.AliasLen
 	if skip > len(uri) {
 		skip = len(uri)
 	}
-	return root + uri[skip:], len(root)
+	return root, uri[skip:]
 }
 
 // DocumentRoot returns the root or alias that applies to the request
