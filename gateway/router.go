@@ -31,6 +31,9 @@ type locTree struct {
 	exact    map[string]*Location
 	prefixes []*Location // longest name first
 	regexes  []*Location // configuration order
+	// regexEnd holds, for each regex, the bytes its matches can end
+	// with, nil when not known (see endBytes)
+	regexEnd []*endBytes
 	named    map[string]*Location
 }
 
@@ -189,6 +192,7 @@ func prepareTree(l *Location, named map[string]*Location) error {
 				c.Regex = re
 			}
 			t.regexes = append(t.regexes, c)
+			t.regexEnd = append(t.regexEnd, endBytesOf(c.Regex))
 		case MatchNamed:
 			// the first of equal names wins, as in nginx
 			if _, dup := named[c.Name]; !dup {
@@ -308,7 +312,10 @@ func (c *Ctx) findLocation(l *Location, uri string) (found *Location, redirect b
 		}
 	}
 	if !noRegex {
-		for _, r := range t.regexes {
+		for i, r := range t.regexes {
+			if end := t.regexEnd[i]; end != nil && !end.mayMatch(uri) {
+				continue
+			}
 			if c.MatchRegex(r.Regex, uri) {
 				if nested, redir := c.findLocation(r, uri); nested != nil {
 					return nested, redir
