@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/textproto"
 	"slices"
 	"strings"
 	"sync"
@@ -267,7 +268,18 @@ func (r *http2Response) WriteHeader(status int, h *gateway.Header, _ bool) error
 		if isHopHeader(f.Name) {
 			continue
 		}
-		dst[f.Name] = append(dst[f.Name], f.Value)
+		// canonical keys: the HTTP/2 server looks for Content-Length,
+		// Content-Type and Date under them (an upstream may send
+		// "content-length"); it lower-cases names on the wire anyway
+		name := textproto.CanonicalMIMEHeaderKey(f.Name)
+		dst[name] = append(dst[name], f.Value)
+	}
+	// the gateway's answer is sent as it is: no sniffed Content-Type,
+	// no Date where the gateway put none
+	for _, name := range [...]string{"Content-Type", "Date"} {
+		if _, ok := dst[name]; !ok {
+			dst[name] = nil
+		}
 	}
 	if status >= 100 && status < 200 {
 		// interim answers (103 Early Hints) go out before the final one

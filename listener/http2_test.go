@@ -86,6 +86,17 @@ func TestHTTP2AnswersWithoutConnectionHeaders(t *testing.T) {
 			c.RespHeader.Add("X-Kept", "yes")
 			return c.Send(200, "text/plain", []byte("ok"))
 		})
+		lower := gateway.NewLocation(gateway.MatchExact, "/lower")
+		lower.Content = gateway.FilterFunc(func(c *gateway.Ctx) gateway.Result {
+			// as an upstream may name its fields
+			c.Status = 200
+			c.RespHeader.Add("content-length", "5")
+			c.RespHeader.Add("x-lower", "1")
+			c.SendHeader()
+			c.WriteString("<b>x\n")
+			return gateway.Done()
+		})
+		s.Root.Add(lower)
 		drop := gateway.NewLocation(gateway.MatchExact, "/drop")
 		drop.Content = gateway.FilterFunc(func(c *gateway.Ctx) gateway.Result { return gateway.Status(444) })
 		s.Root.Add(hdr, drop)
@@ -97,6 +108,17 @@ func TestHTTP2AnswersWithoutConnectionHeaders(t *testing.T) {
 	require.Equal(t, "yes", resp.Header.Get("X-Kept"))
 	require.Empty(t, resp.Header.Get("Connection"))
 	require.Empty(t, resp.Header.Get("Keep-Alive"))
+
+	// fields named in lower case keep their meaning, and nothing is
+	// added: no second length, no sniffed type
+	resp, err = client.Get("http://" + ts.addr + "/lower")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, "<b>x\n", string(b))
+	require.Equal(t, []string{"5"}, resp.Header.Values("Content-Length"))
+	require.Empty(t, resp.Header.Values("Content-Type"))
+	require.Equal(t, "1", resp.Header.Get("X-Lower"))
 
 	// return 444 resets the stream; the connection serves on
 	_, err = client.Get("http://" + ts.addr + "/drop")
