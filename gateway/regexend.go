@@ -14,11 +14,8 @@ import (
 // not run for it.
 type endBytes [4]uint64
 
-func (e *endBytes) add(b byte)      { e[b>>6] |= 1 << (b & 63) }
-func (e *endBytes) has(b byte) bool { return e[b>>6]&(1<<(b&63)) != 0 }
-func (e *endBytes) union(o *endBytes) {
-	e[0], e[1], e[2], e[3] = e[0]|o[0], e[1]|o[1], e[2]|o[2], e[3]|o[3]
-}
+func (e *endBytes) add(b byte)             { e[b>>6] |= 1 << (b & 63) }
+func (e *endBytes) has(b byte) bool        { return e[b>>6]&(1<<(b&63)) != 0 }
 func (e *endBytes) mayMatch(s string) bool { return len(s) > 0 && e.has(s[len(s)-1]) }
 
 // endBytesOf returns the end set of re, or nil when re is not of that
@@ -42,14 +39,14 @@ func endBytesOf(re *regexp.Regexp) *endBytes {
 
 // lastBytes adds to set the bytes a match of the sequence seq can end
 // with; false when it cannot tell, or when seq may match nothing.
+// A false anywhere gives up on the whole regex, so what was added by
+// then does not matter.
 func lastBytes(seq []*syntax.Regexp, set *endBytes) bool {
 	for i := len(seq) - 1; i >= 0; i-- {
-		var one endBytes
-		ok, mayBeEmpty := lastBytesOf(seq[i], &one)
+		ok, mayBeEmpty := lastBytesOf(seq[i], set)
 		if !ok {
 			return false
 		}
-		set.union(&one)
 		if !mayBeEmpty {
 			return true
 		}
@@ -88,21 +85,8 @@ func lastBytesOf(re *syntax.Regexp, set *endBytes) (ok, mayBeEmpty bool) {
 		ok, empty := lastBytesOf(re.Sub[0], set)
 		return ok, empty || re.Min == 0
 	case syntax.OpConcat:
-		var one endBytes
-		if lastBytes(re.Sub, &one) {
-			set.union(&one)
-			return true, false
-		}
-		// the whole sequence may be empty, or is not understood
-		for _, sub := range re.Sub {
-			if ok, empty := lastBytesOf(sub, &endBytes{}); !ok || !empty {
-				return false, false
-			}
-		}
-		for _, sub := range re.Sub {
-			lastBytesOf(sub, set)
-		}
-		return true, true
+		// a nested sequence that may match nothing is given up on
+		return lastBytes(re.Sub, set), false
 	case syntax.OpAlternate:
 		empty := false
 		for _, sub := range re.Sub {

@@ -199,7 +199,7 @@ func HTTPDate() string {
 	if d := dateCache.Load(); d != nil && d.sec == sec {
 		return d.s
 	}
-	d := &dateEntry{sec: sec, s: now.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")}
+	d := &dateEntry{sec: sec, s: now.UTC().Format(httpTimeLayout)}
 	dateCache.Store(d)
 	return d.s
 }

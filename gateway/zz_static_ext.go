@@ -231,8 +231,16 @@ func ParseHTTPTime(s string) (int64, bool) {
 	return t.Unix(), true
 }
 
+// httpTimeLayout is the HTTP date format (RFC 9110, IMF-fixdate).
+const httpTimeLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
+
 // FormatHTTPTime formats Unix seconds as an HTTP date
 // ("Mon, 28 Sep 1970 06:00:00 GMT").
 func FormatHTTPTime(sec int64) string {
-	return time.Unix(sec, 0).UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
+	return time.Unix(sec, 0).UTC().Format(httpTimeLayout)
+}
+
+// AppendHTTPTime appends Unix seconds as an HTTP date to b.
+func AppendHTTPTime(b []byte, sec int64) []byte {
+	return time.Unix(sec, 0).UTC().AppendFormat(b, httpTimeLayout)
 }

@@ -250,11 +250,9 @@ func (s *Set) Shutdown(ctx context.Context) error {
 		s.drained = make(chan struct{})
 	}
 	drained := s.drained
-	s.mu.Unlock()
-	s.draining.Store(true)
-	s.mu.Lock()
 	h := s.handler
 	s.mu.Unlock()
+	s.draining.Store(true)
 	if d, ok := h.(interface{ Drain() }); ok {
 		d.Drain()
 	}

@@ -188,8 +188,10 @@ func newSettingsCache(cfg *gateway.Config) *settingsCache {
 	}
 	for _, k := range cfg.ListenKeys() {
 		s := ServerSettings(cfg, cfg.DefaultServer(k))
-		if l, ok := cfg.ListenFor(k); ok && l.HTTP2 && !l.SSL {
-			s.HTTP2 = true
+		if l, ok := cfg.ListenFor(k); ok {
+			// the preface is sniffed on plain sockets; over TLS, HTTP/2
+			// is chosen by ALPN
+			s.HTTP2 = (s.HTTP2 || l.HTTP2) && !l.SSL
 		}
 		sc.byKey[k] = s
 	}

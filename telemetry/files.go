@@ -133,18 +133,19 @@ func (s *sharedFile) writeLine(p []byte) error {
 // so that every request already able to run ends and queues its line;
 // then it writes until nothing is left.
 func (s *sharedFile) writeQueued() {
-	runtime.Gosched()
-	for s.flush() {
-	}
-	s.queue.Lock()
-	if len(s.pending) > 0 {
-		// queued after the last flush found nothing: go on
+	for {
+		runtime.Gosched()
+		for s.flush() {
+		}
+		s.queue.Lock()
+		// lines queued after the last flush found nothing keep it going
+		if len(s.pending) == 0 {
+			s.writing = false
+			s.queue.Unlock()
+			return
+		}
 		s.queue.Unlock()
-		s.writeQueued()
-		return
 	}
-	s.writing = false
-	s.queue.Unlock()
 }
 
 // flush writes the queued lines now; false when there were none.
@@ -153,14 +154,12 @@ func (s *sharedFile) flush() bool {
 	defer s.flushMu.Unlock()
 	s.queue.Lock()
 	data := s.pending
-	s.pending, s.spare = s.spare[:0], nil
-	s.queue.Unlock()
 	if len(data) == 0 {
-		s.queue.Lock()
-		s.spare = data
 		s.queue.Unlock()
 		return false
 	}
+	s.pending, s.spare = s.spare[:0], nil
+	s.queue.Unlock()
 	_, err := s.Write(data)
 	s.queue.Lock()
 	if err != nil {
@@ -205,15 +204,20 @@ func openLogFile(path string) (*os.File, error) {
 // held by a "buffer=" are not written: as in nginx, they wait until the
 // buffer fills, its flush time passes, or the log is closed.
 func Sync() {
+	for _, s := range openFiles() {
+		s.flush()
+	}
+}
+
+// openFiles lists the files open now.
+func openFiles() []*sharedFile {
 	files.mu.Lock()
+	defer files.mu.Unlock()
 	list := make([]*sharedFile, 0, len(files.byPath))
 	for _, s := range files.byPath {
 		list = append(list, s)
 	}
-	files.mu.Unlock()
-	for _, s := range list {
-		s.flush()
-	}
+	return list
 }
 
 // Reopen reopens every log file the process has open, as nginx does on
@@ -221,12 +225,7 @@ func Sync() {
 // rotation. Buffered lines are written to the new files. It returns the
 // first error; the files it could not reopen keep their old descriptor.
 func Reopen() error {
-	files.mu.Lock()
-	list := make([]*sharedFile, 0, len(files.byPath))
-	for _, s := range files.byPath {
-		list = append(list, s)
-	}
-	files.mu.Unlock()
+	list := openFiles()
 	flushAll()
 	var first error
 	for _, s := range list {

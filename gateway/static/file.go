@@ -5,7 +5,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
-	"time"
+
+	"github.com/gonjet/gonjet/gateway"
 )
 
 // fileInfo is what the static handler needs from fstat.
@@ -74,7 +75,7 @@ func newStamp(mtime, size int64) *fileStamp {
 	b = strconv.AppendInt(b, size, 16)
 	b = append(b, '"')
 	e := len(b)
-	b = time.Unix(mtime, 0).UTC().AppendFormat(b, "Mon, 02 Jan 2006 15:04:05 GMT")
+	b = gateway.AppendHTTPTime(b, mtime)
 	l := len(b)
 	b = strconv.AppendInt(b, size, 10)
 	all := string(b)
