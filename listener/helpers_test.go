@@ -162,6 +162,15 @@ func startServer(t testing.TB, tune func(*gateway.Server), settings func(*Settin
 
 func startServerOn(t testing.TB, listen string, tune func(*gateway.Server), settings func(*Settings)) *testServer {
 	t.Helper()
+	// every test exercises the idle poller: connections park as soon as
+	// they wait for a request
+	return startServerParkAfter(t, listen, -1, tune, settings)
+}
+
+// startServerParkAfter starts a server whose waiting connections keep
+// their goroutine for parkAfter before they park.
+func startServerParkAfter(t testing.TB, listen string, parkAfter time.Duration, tune func(*gateway.Server), settings func(*Settings)) *testServer {
+	t.Helper()
 	ts := &testServer{log: &memLog{}, block: make(chan struct{}), entered: make(chan struct{}, 8)}
 	cfg := ts.config(listen, tune)
 	g, err := gateway.New(cfg)
@@ -179,9 +188,7 @@ func startServerOn(t testing.TB, listen string, tune func(*gateway.Server), sett
 		}
 	}
 	h := NewHTTP1(g)
-	// every test exercises the idle poller: connections park as soon as
-	// they wait for a request
-	h.ParkAfter = -1
+	h.ParkAfter = parkAfter
 	if settings != nil {
 		base := h.Settings
 		h.Settings = func(key string) *Settings {

@@ -38,14 +38,16 @@ type HTTP1 struct {
 	Settings func(listenKey string) *Settings
 	// ParkAfter is how long a connection waiting for a request (the next
 	// one on a kept-alive connection, or the first on a new one) keeps
-	// its goroutine and buffers. Past it, on Linux, the connection is
-	// parked: its goroutine ends, its buffers go back to a pool, and a
-	// small epoll set of the package watches it, so that an idle
-	// connection costs about a kilobyte instead of some 17 KiB. Busy
-	// connections, whose next request comes within ParkAfter, never
-	// park. Zero means DefaultParkAfter; a negative value parks at once.
-	// Elsewhere, and for connections without a file descriptor (TLS),
-	// idle connections wait in a read.
+	// its goroutine and buffers. On Linux it waits meanwhile in a small
+	// epoll set of the package, which wakes waiting connections in the
+	// order their input came, as nginx's event loop does. Past
+	// ParkAfter the connection is parked: its goroutine ends and its
+	// buffers go back to a pool, so that an idle connection costs about
+	// a kilobyte instead of some 17 KiB. Busy connections, whose next
+	// request comes within ParkAfter, never park. Zero means
+	// DefaultParkAfter; a negative value parks at once. Elsewhere, and
+	// for connections without a file descriptor (TLS), idle connections
+	// wait in a read.
 	ParkAfter time.Duration
 
 	h2Once sync.Once
@@ -336,33 +338,29 @@ func (h *HTTP1) parkAfter() time.Duration {
 }
 
 // await waits, idle, for the next request to start arriving, at most
-// wait. A connection that has waited ParkAfter is parked: it gives back
-// its buffers, its goroutine ends, and the idle poller wakes it when the
-// request comes or closes it when wait has passed.
+// wait. On Linux the connection waits in the idle poller: held, with its
+// goroutine and buffers, for ParkAfter; then parked: it gives back its
+// buffers, its goroutine ends, and the poller wakes it when the request
+// comes or closes it when wait has passed.
 func (c *conn) await(wait time.Duration) int {
 	now := time.Now()
 	deadline := now.Add(wait)
 	if hold := c.h.parkAfter(); c.parkable && hold < wait {
+		outcome := holdTimeout
 		if hold > 0 {
-			c.rd.deadline, c.rd.timeout = now.Add(hold), 0
-			_, err := c.br.Peek(1)
-			if err == nil {
-				if !c.lc.Active() {
-					return awaitClosed
-				}
-				return awaitReady
-			}
-			var ne net.Error
-			if !errors.As(err, &ne) || !ne.Timeout() {
-				return awaitClosed
-			}
+			outcome = c.lc.hold(now, hold)
 		}
-		// nothing buffered either way: the request state can go
-		c.releaseActive()
-		if c.lc.park(c, wait, deadline) {
-			return awaitParked
+		switch outcome {
+		case holdClosed:
+			return awaitClosed
+		case holdTimeout:
+			// nothing buffered: the request state can go
+			c.releaseActive()
+			if c.lc.park(c, wait, deadline) {
+				return awaitParked
+			}
+			c.acquire()
 		}
-		c.acquire()
 	}
 	c.rd.deadline, c.rd.timeout = deadline, 0
 	_, err := c.br.Peek(1)

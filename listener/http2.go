@@ -49,6 +49,7 @@ func (c *conn) serveHTTP2() {
 	pending := make([]byte, c.br.Buffered())
 	io.ReadFull(c.br, pending)
 	c.releaseActive()
+	c.lc.unwatch()
 	c.nc.SetDeadline(time.Time{})
 	c.h.http2Engine().serve(c.lc, &replayConn{Conn: c.nc, pending: pending}, c.info, c.st)
 	c.nc.Close()

@@ -12,24 +12,37 @@ import (
 	"time"
 )
 
-// The idle poller holds the connections that wait for their next request
-// (or, fresh from accept, for their first byte) without a goroutine and
-// without buffers: nginx keeps an idle keep-alive connection for a few
-// hundred bytes, and a parked goroutine with its reader, writer and stack
-// costs some 17 KiB. A parked connection is a file descriptor in an epoll
-// set of our own, registered one-shot for input, and an entry in a list
-// sorted by deadline. When the descriptor turns readable the poller hands
-// the connection to a worker goroutine that serves it again (a worker
-// that has just finished with another, or a new one); when the
-// keep-alive timeout passes first, the poller closes it.
+// The idle poller watches the connections that wait for their next
+// request (or, fresh from accept, for their first byte). Each connection's
+// descriptor joins an epoll set of the package at its first wait,
+// edge-triggered, and stays there until the connection closes. A waiting
+// connection is either
+//
+//   - held: its goroutine keeps its buffers and sleeps until the poller
+//     signals that input came, for at most ParkAfter; or
+//   - parked: its goroutine has ended and its buffers went back to a pool
+//     (nginx keeps an idle keep-alive connection for a few hundred bytes;
+//     a goroutine with its reader and writer costs some 17 KiB). When
+//     input comes, the poller hands it to a worker goroutine that serves
+//     it again; when the keep-alive timeout passes first, it closes it.
+//
+// Input that arrives while the connection is busy is remembered, so that
+// its next wait ends at once.
+//
+// Why not wait in a read on the runtime's poller, as net/http does: the
+// runtime hands over the goroutines of one poll in the reverse order of
+// their readiness, so under load the connection that became ready first
+// is served last and the latency spread doubles. This poller wakes
+// connections in the order of the kernel's ready list, as nginx's event
+// loop does, and a wait costs no read that fails with EAGAIN.
 //
 // The epoll descriptor is itself handed to the Go runtime's poller (an
 // epoll descriptor is readable while events are pending), so the loop
 // that collects events is an ordinary goroutine blocked in the runtime:
 // no thread sits in epoll_wait, and the nearest deadline is the read
 // deadline of that descriptor. The runtime's own registration of each
-// connection is not touched: it stays registered there too, and the
-// engine reads and writes through net.Conn as usual once it is awake.
+// connection is not touched: the engine reads and writes through
+// net.Conn as usual once it is awake.
 
 // pollEpoch is the origin of the poller's deadlines, which are
 // monotonic nanoseconds since it.
@@ -37,24 +50,51 @@ var pollEpoch = time.Now()
 
 func pollNow() int64 { return int64(time.Since(pollEpoch)) }
 
-// idleLink is the poller's state in a Conn.
+// idleLink is the poller's state in a Conn; past shard, fd and no, the
+// fields belong to the shard's lock.
 type idleLink struct {
-	shard atomic.Pointer[pollShard] // set at the first park
+	shard atomic.Pointer[pollShard] // set at the first wait
 	fd    int
-	owner idleOwner
-	// no is set when the connection cannot be parked.
+	// no is set when the connection cannot be watched.
 	no bool
-	// armed: fd is in the shard's epoll set (disarmed after it fired:
-	// one-shot), so the next park modifies the entry instead of adding it.
-	armed    bool
-	parked   bool
+	// watched: fd is in the shard's epoll set, under slot and gen.
+	watched bool
+	// pending: input came while the connection was not waiting.
+	pending  bool
+	wait     waitKind
+	woken    waitKind // how it waited, once collect unlinked it
 	slot     uint32
 	gen      uint32
 	deadline int64
+	owner    idleOwner // of a parked connection
 	list     *idleList
 	prev     *Conn
 	next     *Conn
+	// wake carries the outcome of a hold to the goroutine holding
+	wake chan int
 }
+
+// waitKind is how a watched connection waits.
+type waitKind uint8
+
+const (
+	waitNone waitKind = iota
+	waitHeld
+	waitParked
+)
+
+// Outcomes of Conn.hold.
+const (
+	// holdInput: input came, or may have: the caller reads.
+	holdInput = iota
+	// holdTimeout: the hold passed without input.
+	holdTimeout
+	// holdClosed: Shutdown or Close took the connection.
+	holdClosed
+	// holdOff: the poller cannot watch the connection; the caller waits
+	// in a read.
+	holdOff
+)
 
 // idleList holds the parked connections of one timeout, in deadline
 // order: they are appended as they come, so that keeping the order costs
@@ -73,7 +113,7 @@ type pollShard struct {
 	ready func(uintptr) bool
 
 	mu     sync.Mutex
-	slots  []*Conn // by slot, for the events: nil when free
+	slots  []*Conn // watched connections by slot, for the events; nil when free
 	free   []uint32
 	lists  []*idleList
 	timer  int64 // the deadline file has, 0 for none
@@ -191,12 +231,49 @@ func (c *Conn) parkable() bool {
 	return true
 }
 
+// hold waits, the goroutine keeping its buffers, until input comes or d
+// has passed since now, and says which came first. The caller must not
+// have tried a read since the last wait ended: input that came meanwhile
+// ends the hold at once.
+func (c *Conn) hold(now time.Time, d time.Duration) int {
+	if !c.parkable() {
+		return holdOff
+	}
+	sh := c.pl.shard.Load()
+	l := &c.pl
+	deadline := int64(now.Sub(pollEpoch) + d)
+	sh.mu.Lock()
+	// Shutdown marks idle connections closed before it unparks them:
+	// checked under the lock, a connection it has taken never waits
+	if c.state.Load() != stateIdle {
+		sh.mu.Unlock()
+		return holdClosed
+	}
+	if !sh.watch(c) {
+		sh.mu.Unlock()
+		return holdOff
+	}
+	if l.pending {
+		l.pending = false
+		sh.mu.Unlock()
+		return holdInput
+	}
+	if l.wake == nil {
+		l.wake = make(chan int, 1)
+	}
+	l.wait, l.deadline = waitHeld, deadline
+	sh.insert(c, d)
+	sh.mu.Unlock()
+	return <-l.wake
+}
+
 // park hands the idle connection to the poller until input arrives
-// (owner.resume runs in a new goroutine) or deadline passes (the poller
+// (owner.resume runs in another goroutine) or deadline passes (the poller
 // closes it). timeout groups connections with like deadlines. It
 // returns false when the connection is not idle any more (Shutdown took
-// it) or cannot be watched; the caller keeps it then. After true the
-// caller must not touch the connection: it may already be served again.
+// it), input came already, or it cannot be watched; the caller keeps it
+// then and reads. After true the caller must not touch the connection:
+// it may already be served again.
 func (c *Conn) park(owner idleOwner, timeout time.Duration, deadline time.Time) bool {
 	if !c.parkable() {
 		return false
@@ -204,30 +281,66 @@ func (c *Conn) park(owner idleOwner, timeout time.Duration, deadline time.Time) 
 	return c.pl.shard.Load().park(c, owner, timeout, int64(deadline.Sub(pollEpoch)))
 }
 
-// unpark takes a parked connection back from the poller for Shutdown or
+// unpark takes a waiting connection back from the poller for Shutdown or
 // Close; true means it was parked, and the caller now holds the
-// poller's reference.
+// poller's reference. A held connection's goroutine is told to close it.
 func (c *Conn) unpark() bool {
 	sh := c.pl.shard.Load()
 	if sh == nil {
 		return false
 	}
 	sh.mu.Lock()
-	ok := c.pl.parked
-	if ok {
-		sh.remove(c)
+	defer sh.mu.Unlock()
+	switch c.pl.wait {
+	case waitParked:
+		sh.unlink(c)
+		return true
+	case waitHeld:
+		sh.unlink(c)
+		c.pl.wake <- holdClosed
 	}
-	sh.mu.Unlock()
-	return ok
+	return false
 }
 
-func (sh *pollShard) park(c *Conn, owner idleOwner, timeout time.Duration, deadline int64) bool {
+// unwatch takes the descriptor out of the epoll set, for a connection
+// that leaves the engine open (an upgrade, HTTP/2). It must not be
+// waiting.
+func (c *Conn) unwatch() {
+	sh := c.pl.shard.Load()
+	if sh == nil {
+		return
+	}
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	// Shutdown marks idle connections closed before it unparks them:
-	// checked under the lock, a connection it has taken is never parked
-	if c.state.Load() != stateIdle {
-		return false
+	if c.pl.watched {
+		// the descriptor is still open here, so it cannot be another
+		// connection's yet
+		var ev syscall.EpollEvent
+		syscall.EpollCtl(sh.epfd, syscall.EPOLL_CTL_DEL, c.pl.fd, &ev)
+		sh.forget(c)
+	}
+	sh.mu.Unlock()
+}
+
+// forgetPoll frees the slot of a connection that is closed: closing the
+// descriptor took it out of the epoll set.
+func (c *Conn) forgetPoll() {
+	sh := c.pl.shard.Load()
+	if sh == nil {
+		return
+	}
+	sh.mu.Lock()
+	if c.pl.watched {
+		sh.forget(c)
+	}
+	sh.mu.Unlock()
+}
+
+// watch adds c's descriptor to the epoll set, edge-triggered, unless it
+// is there; sh.mu is held. Input already pending is reported at once.
+func (sh *pollShard) watch(c *Conn) bool {
+	l := &c.pl
+	if l.watched {
+		return true
 	}
 	var slot uint32
 	if n := len(sh.free); n > 0 {
@@ -237,33 +350,46 @@ func (sh *pollShard) park(c *Conn, owner idleOwner, timeout time.Duration, deadl
 		slot = uint32(len(sh.slots))
 		sh.slots = append(sh.slots, nil)
 	}
-	l := &c.pl
+	// gen tells an event from one of an earlier occupant of the slot
 	sh.gen++
-	l.gen = sh.gen
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: int32(slot), Pad: int32(l.gen)}
-	op := syscall.EPOLL_CTL_ADD
-	if l.armed {
-		op = syscall.EPOLL_CTL_MOD
-	}
-	err := syscall.EpollCtl(sh.epfd, op, l.fd, &ev)
-	switch {
-	case err == syscall.ENOENT && op == syscall.EPOLL_CTL_MOD:
-		err = syscall.EpollCtl(sh.epfd, syscall.EPOLL_CTL_ADD, l.fd, &ev)
-	case err == syscall.EEXIST && op == syscall.EPOLL_CTL_ADD:
-		err = syscall.EpollCtl(sh.epfd, syscall.EPOLL_CTL_MOD, l.fd, &ev)
-	}
-	if err != nil {
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | epollET, Fd: int32(slot), Pad: int32(sh.gen)}
+	if err := syscall.EpollCtl(sh.epfd, syscall.EPOLL_CTL_ADD, l.fd, &ev); err != nil {
 		sh.free = append(sh.free, slot)
+		l.no = true
 		return false
 	}
-	l.armed, l.parked, l.slot, l.deadline, l.owner = true, true, slot, deadline, owner
+	l.watched, l.slot, l.gen = true, slot, sh.gen
 	sh.slots[slot] = c
+	return true
+}
+
+// epollET is EPOLLET as the event mask's type (the constant is negative
+// in package syscall).
+const epollET = 1 << 31
+
+// forget frees c's slot; sh.mu is held.
+func (sh *pollShard) forget(c *Conn) {
+	l := &c.pl
+	sh.slots[l.slot] = nil
+	sh.free = append(sh.free, l.slot)
+	l.watched, l.pending = false, false
+}
+
+func (sh *pollShard) park(c *Conn, owner idleOwner, timeout time.Duration, deadline int64) bool {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if c.state.Load() != stateIdle || !sh.watch(c) {
+		return false
+	}
+	l := &c.pl
+	if l.pending {
+		l.pending = false
+		return false
+	}
+	l.wait, l.deadline, l.owner = waitParked, deadline, owner
 	sh.insert(c, timeout)
 	sh.parked++
 	c.refs.Add(1)
-	if sh.timer == 0 || deadline < sh.timer {
-		sh.setTimer(deadline)
-	}
 	return true
 }
 
@@ -299,10 +425,13 @@ func (sh *pollShard) insert(c *Conn, timeout time.Duration) {
 	} else {
 		c.pl.next.pl.prev = c
 	}
+	if sh.timer == 0 || c.pl.deadline < sh.timer {
+		sh.setTimer(c.pl.deadline)
+	}
 }
 
-// remove unlinks a parked connection and frees its slot.
-func (sh *pollShard) remove(c *Conn) {
+// unlink takes a waiting connection out of its list.
+func (sh *pollShard) unlink(c *Conn) {
 	p := &c.pl
 	l := p.list
 	if p.prev == nil {
@@ -315,10 +444,10 @@ func (sh *pollShard) remove(c *Conn) {
 	} else {
 		p.next.pl.prev = p.prev
 	}
-	p.prev, p.next, p.list, p.parked = nil, nil, nil, false
-	sh.slots[p.slot] = nil
-	sh.free = append(sh.free, p.slot)
-	sh.parked--
+	if p.wait == waitParked {
+		sh.parked--
+	}
+	p.prev, p.next, p.list, p.wait = nil, nil, nil, waitNone
 	if l.head == nil && len(sh.lists) > 16 {
 		// timeouts of old configurations
 		for i, x := range sh.lists {
@@ -356,9 +485,10 @@ func (sh *pollShard) loop() {
 	}
 }
 
-// collect takes the pending events and has each connection that turned
-// readable served again. It returns false once nothing is
-// pending, so that the runtime waits for the next.
+// collect takes the pending events, in the order the kernel queued them:
+// a held connection's goroutine is signalled, a parked connection is
+// handed to a worker, and input for a busy one is remembered. It returns
+// false once nothing is pending, so that the runtime waits for the next.
 func (sh *pollShard) collect(fd uintptr) bool {
 	for {
 		n, err := syscall.EpollWait(int(fd), sh.events, 0)
@@ -375,26 +505,50 @@ func (sh *pollShard) collect(fd uintptr) bool {
 				continue
 			}
 			c := sh.slots[slot]
-			// an event of a connection Shutdown took meanwhile
+			// an event of a connection closed meanwhile
 			if c == nil || c.pl.gen != uint32(ev.Pad) {
 				continue
 			}
-			sh.remove(c)
+			if c.pl.wait == waitNone {
+				c.pl.pending = true
+				continue
+			}
+			// unlinked, the connection is ours to signal: unpark and
+			// expire pass it by
+			c.pl.woken = c.pl.wait
+			sh.unlink(c)
 			sh.woken = append(sh.woken, c)
 		}
 		sh.mu.Unlock()
-		for i, c := range sh.woken {
-			select {
-			case sh.work <- c:
-			default:
-				go sh.worker(c)
+		// The runtime runs the goroutine readied last first (it takes the
+		// "next" slot of the run queue, pushing the one there to the
+		// back), then the others in order. Readying the first connection
+		// last makes the whole batch run in the kernel's order.
+		if len(sh.woken) > 0 {
+			for _, c := range sh.woken[1:] {
+				sh.signal(c)
 			}
-			sh.woken[i] = nil
+			sh.signal(sh.woken[0])
+			clear(sh.woken)
+			sh.woken = sh.woken[:0]
 		}
-		sh.woken = sh.woken[:0]
 		if n < len(sh.events) {
 			return false
 		}
+	}
+}
+
+// signal serves a connection whose input came: a held one's goroutine
+// goes on, a parked one goes to an idle worker or a new one.
+func (sh *pollShard) signal(c *Conn) {
+	if c.pl.woken == waitHeld {
+		c.pl.wake <- holdInput
+		return
+	}
+	select {
+	case sh.work <- c:
+	default:
+		go sh.worker(c)
 	}
 }
 
@@ -426,8 +580,8 @@ func (sh *pollShard) worker(c *Conn) {
 	}
 }
 
-// expire closes the connections whose deadline passed and sets the timer
-// for the next.
+// expire ends the waits whose deadline passed (a held goroutine is told,
+// a parked connection is closed) and sets the timer for the next.
 func (sh *pollShard) expire() {
 	now := pollNow()
 	sh.mu.Lock()
@@ -435,8 +589,13 @@ func (sh *pollShard) expire() {
 	for _, l := range sh.lists {
 		for l.head != nil && l.head.pl.deadline <= now {
 			c := l.head
-			sh.remove(c)
-			sh.woken = append(sh.woken, c)
+			held := c.pl.wait == waitHeld
+			sh.unlink(c)
+			if held {
+				c.pl.wake <- holdTimeout
+			} else {
+				sh.woken = append(sh.woken, c)
+			}
 		}
 		if l.head != nil && (next == 0 || l.head.pl.deadline < next) {
 			next = l.head.pl.deadline

@@ -3,9 +3,11 @@ package listener
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +24,23 @@ func (s *Set) parked() int {
 	s.conns.each(func(c *Conn) {
 		if sh := c.pl.shard.Load(); sh != nil {
 			sh.mu.Lock()
-			if c.pl.parked {
+			if c.pl.wait == waitParked {
+				n++
+			}
+			sh.mu.Unlock()
+		}
+	})
+	return n
+}
+
+// held counts the connections of s whose goroutine waits, held, in the
+// idle poller.
+func (s *Set) held() int {
+	n := 0
+	s.conns.each(func(c *Conn) {
+		if sh := c.pl.shard.Load(); sh != nil {
+			sh.mu.Lock()
+			if c.pl.wait == waitHeld {
 				n++
 			}
 			sh.mu.Unlock()
@@ -192,4 +210,117 @@ func TestHeaderStringsOutliveTheRequest(t *testing.T) {
 	defer k.mu.Unlock()
 	require.Equal(t, k.copies, k.kept)
 	require.Equal(t, []string{"PUT", "/", "HTTP/1.1", "Host", "h", "X-N", ""}, k.kept)
+}
+
+// keepServer starts a server whose waiting connections stay held (their
+// goroutine waits in the poller) for the whole test.
+func keepServer(t *testing.T) *testServer {
+	return startServerParkAfter(t, "127.0.0.1:0", time.Minute, nil, nil)
+}
+
+// raceEnabled is set by race_test.go in -race builds.
+var raceEnabled bool
+
+func TestHeldConnectionsAreServedInArrivalOrder(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector shuffles the run queue")
+	}
+	// One P: the goroutines the poller wakes run in the order it readies
+	// them, and nothing runs while this goroutine writes.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	ts := keepServer(t)
+	const n = 16
+	conns := make([]net.Conn, n)
+	readers := make([]*bufio.Reader, n)
+	for i := range conns {
+		conns[i] = ts.dial(t)
+		readers[i] = bufio.NewReader(conns[i])
+		io.WriteString(conns[i], "GET /info HTTP/1.1\r\nHost: a\r\n\r\n")
+		readResponse(t, readers[i], "GET")
+	}
+	require.Eventually(t, func() bool { return ts.set.held() == n }, 10*time.Second, time.Millisecond)
+	before := len(ts.observed())
+	// written in one go, the requests reach the poller as one batch
+	for i, c := range conns {
+		fmt.Fprintf(c, "GET /info?%d HTTP/1.1\r\nHost: a\r\n\r\n", i)
+	}
+	for _, br := range readers {
+		readResponse(t, br, "GET")
+	}
+	var order []int
+	for _, l := range ts.observed()[before:] {
+		var i int
+		fmt.Sscanf(l.uri, "/info?%d", &i)
+		order = append(order, i)
+	}
+	require.Len(t, order, n)
+	// Each shard of the poller keeps its own order (there is one per P
+	// the process had when the poller started).
+	shardOf := map[string]*pollShard{}
+	ts.set.conns.each(func(c *Conn) { shardOf[c.RemoteAddr().String()] = c.pl.shard.Load() })
+	byShard := map[*pollShard][]int{}
+	for _, i := range order {
+		sh := shardOf[conns[i].LocalAddr().String()]
+		byShard[sh] = append(byShard[sh], i)
+	}
+	// The runtime's own poller serves such a batch in reverse. Should
+	// the poller's loop run between two writes, the batch splits in two
+	// and the first of the second part may jump ahead once: one descent,
+	// not more.
+	for _, seq := range byShard {
+		descents := 0
+		for i := 1; i < len(seq); i++ {
+			if seq[i] < seq[i-1] {
+				descents++
+			}
+		}
+		require.LessOrEqual(t, descents, 1, "served in the order %v (shards %v)", order, byShard)
+	}
+}
+
+func TestInputWhileBusyEndsTheNextWait(t *testing.T) {
+	ts := keepServer(t)
+	c := ts.dial(t)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /block HTTP/1.1\r\nHost: a\r\n\r\n")
+	<-ts.entered
+	// the next request comes while the first is served: its readiness
+	// is reported then, and must not be lost
+	io.WriteString(c, "GET /info HTTP/1.1\r\nHost: a\r\n\r\n")
+	time.Sleep(20 * time.Millisecond)
+	ts.block <- struct{}{}
+	readResponse(t, br, "GET")
+	// without the remembered input the connection would wait the hold
+	// (a minute) before anyone read the request
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, body := readResponse(t, br, "GET")
+	require.Equal(t, 200, resp.StatusCode)
+	require.Contains(t, body, "requests=2 ")
+}
+
+func TestShutdownEndsHeldConnections(t *testing.T) {
+	ts := keepServer(t)
+	c := ts.dial(t)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /info HTTP/1.1\r\nHost: a\r\n\r\n")
+	readResponse(t, br, "GET")
+	require.Eventually(t, func() bool { return ts.set.held() == 1 }, 10*time.Second, time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, ts.set.Shutdown(ctx))
+	_, err := br.ReadByte()
+	require.ErrorIs(t, err, io.EOF)
+	require.Zero(t, ts.set.conns.n.Load())
+}
+
+func TestHeldConnectionParksAfterTheHold(t *testing.T) {
+	ts := startServerParkAfter(t, "127.0.0.1:0", 30*time.Millisecond, nil, nil)
+	c := ts.dial(t)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /info HTTP/1.1\r\nHost: a\r\n\r\n")
+	readResponse(t, br, "GET")
+	ts.waitParked(t, 1)
+	io.WriteString(c, "GET /info HTTP/1.1\r\nHost: a\r\n\r\n")
+	_, body := readResponse(t, br, "GET")
+	require.Contains(t, body, "requests=2 ")
 }

@@ -13,3 +13,17 @@ func (c *Conn) parkable() bool { return false }
 func (c *Conn) park(idleOwner, time.Duration, time.Time) bool { return false }
 
 func (c *Conn) unpark() bool { return false }
+
+func (c *Conn) hold(time.Time, time.Duration) int { return holdOff }
+
+func (c *Conn) unwatch() {}
+
+func (c *Conn) forgetPoll() {}
+
+// Outcomes of Conn.hold, as on Linux.
+const (
+	holdInput = iota
+	holdTimeout
+	holdClosed
+	holdOff
+)

@@ -342,6 +342,7 @@ func (s *Set) release(c *Conn) {
 	if c.state.Swap(stateDetached) == stateDetached {
 		return
 	}
+	c.forgetPoll()
 	s.conns.remove(c)
 	if s.conns.n.Add(-1) == 0 && s.draining.Load() {
 		s.mu.Lock()
@@ -488,6 +489,7 @@ func (c *Conn) Draining() bool {
 // Detach stops tracking the connection (after a protocol upgrade took it
 // over): Shutdown no longer waits for it nor closes it.
 func (c *Conn) Detach() {
+	c.unwatch()
 	if c.set != nil {
 		c.set.release(c)
 	} else {
