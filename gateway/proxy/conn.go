@@ -56,6 +56,21 @@ type pconn struct {
 	// each has its own fields.
 	rset, rwant time.Time
 	wset, wwant time.Time
+
+	// header is the header block of the previous answer, as a string.
+	header string
+}
+
+// headerString returns the header block of an answer as one string. An
+// answer whose block is the same as the previous one on this connection
+// (the same resource in the same second: only Date moves) shares that
+// string: strings do not change, so whoever kept the earlier one is
+// not disturbed, and the answer costs no allocation.
+func (p *pconn) headerString(block []byte) string {
+	if string(block) != p.header {
+		p.header = string(block)
+	}
+	return p.header
 }
 
 func newPconn(c net.Conn) *pconn {

@@ -26,14 +26,16 @@
 //     reuse with HTTP/1.1 and an empty Connection header.
 //
 // A proxied request in steady state costs two system calls on the
-// upstream side (one write, one read) and one allocation (the text of the
-// answer's header, which variables and scripts may keep): the exchange
-// state is pooled, the per-request data is recycled with the Ctx once the
-// log phase is over, socket deadlines are moved lazily (see pconn), a
-// kept connection used less than 50ms ago skips the liveness check when
-// the request could be sent again anyway (see
-// upstream.Upstream.IdleUnchecked), and the goroutine yields before it
-// reads the answer, which cannot be there yet.
+// upstream side (one write, one read) and no allocation: the text of the
+// answer's header, which variables and scripts may keep, is one string
+// shared with the connection's previous answer when the block is the
+// same (see pconn.headerString); the exchange state is pooled, the
+// per-request data is recycled with the Ctx once the log phase is over,
+// socket deadlines are moved lazily (see pconn), a kept connection used
+// less than 50ms ago skips the liveness check when the request could be
+// sent again anyway (see upstream.Upstream.IdleUnchecked), and the
+// goroutine yields before it reads the answer, which cannot be there
+// yet.
 //
 // The tries are reported in c.Upstream for the $upstream_* variables, and
 // $proxy_host, $proxy_port and $proxy_add_x_forwarded_for are defined.

@@ -264,8 +264,9 @@ func (x *exchange) parseHeader(data []byte) NextUpstream {
 	*r = response{length: -1}
 	// One string holds every name and value of the answer: they live as
 	// long as the request (the client header and $upstream_http_* use
-	// them), and a single allocation serves them all.
-	s := string(data)
+	// them), and a single allocation serves them all, or none when the
+	// connection's previous answer had the same block.
+	s := x.conn.headerString(data)
 	p, ok := parseStatusLine(s, r)
 	if !ok {
 		// not a status line after all: HTTP/0.9
