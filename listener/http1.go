@@ -2,6 +2,7 @@ package listener
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -120,10 +121,13 @@ type active struct {
 	wr connWriter // bw's
 
 	// the current request
-	req     gateway.Request
-	start   time.Time
-	hdr     []byte // request line and header as received, in the arena
-	arena   []byte // free room after the headers of earlier requests
+	req   gateway.Request
+	start time.Time
+	hdr   []byte // request line and header as received, in the arena
+	arena []byte // free room after the headers of earlier requests
+	// the previous request's hdr: a request that sends the same bytes
+	// again shares them (and the strings made of them)
+	prevHdr []byte
 	lines   []lineSpan
 	rl      requestLine
 	rlOff   int // request line offset in hdr
@@ -209,7 +213,7 @@ func (c *conn) releaseActive() {
 	h := a.req.Header
 	h.Reset()
 	a.req = gateway.Request{Header: h}
-	a.hdr = nil
+	a.hdr, a.prevHdr = nil, nil
 	a.reqLine, a.host = "", ""
 	a.body = body{}
 	a.resp = response{}
@@ -435,6 +439,14 @@ func (c *conn) newRequest(start time.Time) *gateway.Request {
 // checks of them; nil means the request can be served.
 func (c *conn) readHead(req *gateway.Request) *failure {
 	f := c.readRequest()
+	shared := false
+	if f == nil && c.prevHdr != nil && bytes.Equal(c.hdr, c.prevHdr) {
+		// the same head as the previous request (a client asking again):
+		// parsed, it gives the same lines at the same offsets, so the
+		// strings can point into the earlier copy, which is never
+		// written again; the room this one was read into stays free
+		c.hdr, shared = c.prevHdr, true
+	}
 	if f == nil || !f.quiet {
 		// the checks of the lines read so far come first: nginx makes
 		// them as each line arrives
@@ -442,9 +454,12 @@ func (c *conn) readHead(req *gateway.Request) *failure {
 			f = bf
 		}
 	}
-	// strings now point into hdr: the next request starts after it (in
-	// the same block, or in the one append moved hdr to)
-	c.arena = c.hdr[len(c.hdr):]
+	if !shared {
+		// strings now point into hdr: the next request starts after it
+		// (in the same block, or in the one append moved hdr to)
+		c.arena = c.hdr[len(c.hdr):]
+		c.prevHdr = c.hdr
+	}
 	return f
 }
 

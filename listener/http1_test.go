@@ -3,6 +3,7 @@ package listener
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -493,4 +494,27 @@ func TestShutdownGivesUpWhenTheContextEnds(t *testing.T) {
 	close(ts.block)
 	b, _ := io.ReadAll(busy)
 	require.NotContains(t, string(b), "released")
+}
+
+func TestRepeatedHeadsAreServedAsSent(t *testing.T) {
+	ts := startServer(t, nil, nil)
+	c := ts.dial(t)
+	br := bufio.NewReader(c)
+	a := "GET /info?a HTTP/1.1\r\nHost: a\r\nX-One: 1\r\n\r\n"
+	b := "GET /info?b HTTP/1.1\r\nHost: a\r\nX-One: 22\r\n\r\n"
+	for i, raw := range []string{a, a, b, b, a} {
+		io.WriteString(c, raw)
+		_, body := readResponse(t, br, "GET")
+		want := "X-One=1"
+		if raw == b {
+			want = "X-One=22"
+		}
+		require.Contains(t, body, want, "request %d", i)
+		require.Contains(t, body, fmt.Sprintf("requests=%d ", i+1))
+	}
+	uris := []string{}
+	for _, l := range ts.observed() {
+		uris = append(uris, l.uri)
+	}
+	require.Equal(t, []string{"/info?a", "/info?a", "/info?b", "/info?b", "/info?a"}, uris)
 }
