@@ -27,23 +27,32 @@
 //
 // A connection costs what it uses. The reader, writer, gateway.Request
 // and header storage of a request in progress come from a pool and go
-// back to it when the connection waits for its next request; the
-// gateway.Request is reused once Gateway.Serve has returned. Header
-// strings (Method, RequestURI, names and values) are not copied: they
-// point into an arena that requests fill one after the other and that is
-// never written again where a string points, so they stay valid for as
-// long as anything holds them. A request on a kept-alive connection
-// allocates nothing.
+// back to it when the connection parks (below); the gateway.Request is
+// reused once Gateway.Serve has returned. Header strings (Method,
+// RequestURI, names and values) are not copied: they point into an
+// arena that requests fill one after the other and that is never written
+// again where a string points, so they stay valid for as long as
+// anything holds them. A request whose head is the same as the previous
+// one on its connection shares that copy. A request on a kept-alive
+// connection allocates nothing.
 //
-// On Linux a connection that has waited HTTP1.ParkAfter (20ms) for a
-// request is parked: its goroutine ends, and a small epoll set of the
-// package watches its descriptor (one-shot, for input) together with its
-// keepalive_timeout or client_header_timeout. When the request comes, a
-// goroutine serves it again; when the time passes first, the connection
-// is closed, as nginx closes it. An idle connection then costs about 1 KiB
-// of memory instead of a goroutine and 8 KiB of buffers. Shutdown and
-// Close close parked connections too. Elsewhere, and for connections
-// without a file descriptor, idle connections wait in a read.
+// On Linux a connection waiting for a request waits in a small epoll set
+// of the package, where its descriptor is registered once,
+// edge-triggered. For HTTP1.ParkAfter (20ms) it is held: its goroutine
+// sleeps with its buffers, and the poller wakes it when input comes, in
+// the order the kernel reported the input (nginx's order; the runtime's
+// own poller serves each batch in reverse, which doubled the spread of
+// latencies under load). Input that comes while the connection is busy
+// is remembered, so no read is tried in vain before a wait. Past
+// ParkAfter the connection is parked: its goroutine ends and its
+// buffers go back to the pool, and the poller watches it together with
+// its keepalive_timeout or client_header_timeout. When the request
+// comes, a worker goroutine serves it again; when the time passes first,
+// the connection is closed, as nginx closes it. An idle connection then
+// costs about 1 KiB of memory instead of a goroutine and 8 KiB of
+// buffers. Shutdown and Close close held and parked connections too.
+// Elsewhere, and for connections without a file descriptor, idle
+// connections wait in a read.
 //
 // Serving a configuration, and applying a new one on reload:
 //
