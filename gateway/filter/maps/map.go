@@ -111,7 +111,7 @@ func (m *Map) addExact(key, written string, value *gateway.Template) error {
 	if m.exact == nil {
 		m.exact = map[string]*gateway.Template{}
 	}
-	key = strings.ToLower(key)
+	key = string(appendLower(nil, key))
 	if _, dup := m.exact[key]; dup {
 		return &ErrConflict{Key: written}
 	}
@@ -127,7 +127,7 @@ func (m *Map) addHostname(key string, value *gateway.Template) error {
 	if stars > 1 || strings.Contains(key, "..") || strings.IndexByte(key, 0) >= 0 {
 		return fmt.Errorf("invalid hostname or wildcard \"%s\"", key)
 	}
-	lkey := strings.ToLower(key)
+	lkey := string(appendLower(nil, key))
 	switch {
 	case len(key) > 1 && key[0] == '.':
 		// ".example.com" claims "example.com" in the exact table too.
@@ -187,20 +187,12 @@ func (m *Map) Lookup(c *gateway.Ctx) string {
 }
 
 func (m *Map) find(c *gateway.Ctx, key string) *gateway.Template {
-	lkey := lower(key)
-	if v, ok := m.exact[lkey]; ok {
-		return v
-	}
-	for i := range m.head {
-		w := &m.head[i]
-		if len(lkey) > len(w.part) && strings.HasSuffix(lkey, w.part) {
-			return w.value
-		}
-	}
-	for i := range m.tail {
-		w := &m.tail[i]
-		if len(lkey) > len(w.part) && strings.HasPrefix(lkey, w.part) {
-			return w.value
+	if len(m.exact) > 0 || len(m.head) > 0 || len(m.tail) > 0 {
+		// the key lowered on the stack: a User-Agent or a Host in mixed
+		// case costs no allocation
+		var room [256]byte
+		if v, ok := m.findFixed(appendLower(room[:0], key)); ok {
+			return v
 		}
 	}
 	if key == "" {
@@ -267,14 +259,38 @@ func lenOf(m *map[string]int) int {
 	return len(*m)
 }
 
-// lower avoids an allocation for values that are lower case already.
-func lower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 'A' && s[i] <= 'Z' {
-			return strings.ToLower(s)
+// findFixed looks the lowered key up among the exact and wildcard keys.
+// Converting lkey for the map index and the comparisons allocates
+// nothing.
+func (m *Map) findFixed(lkey []byte) (*gateway.Template, bool) {
+	if v, ok := m.exact[string(lkey)]; ok {
+		return v, true
+	}
+	for i := range m.head {
+		w := &m.head[i]
+		if len(lkey) > len(w.part) && string(lkey[len(lkey)-len(w.part):]) == w.part {
+			return w.value, true
 		}
 	}
-	return s
+	for i := range m.tail {
+		w := &m.tail[i]
+		if len(lkey) > len(w.part) && string(lkey[:len(w.part)]) == w.part {
+			return w.value, true
+		}
+	}
+	return nil, false
+}
+
+// appendLower appends s in ASCII lower case to b.
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		b = append(b, ch)
+	}
+	return b
 }
 
 // Var returns the definition of the variable name (without '$') that

@@ -230,3 +230,24 @@ func TestMapRegexAnswersStayTheSameForRepeatedKeys(t *testing.T) {
 		}
 	}
 }
+
+// nginx lowers map keys, and what it looks up, with ngx_tolower: ASCII
+// letters only.
+func TestKeysAreCaselessInASCIIOnly(t *testing.T) {
+	g := load(t, t.TempDir(), `
+    map $http_x_key $x {
+        default   none;
+        Mozilla   ascii;
+        ÉTÉ       upper;
+    }
+    server {
+        listen 80;
+        location / { return 200 $x; }
+    }`)
+	for key, want := range map[string]string{"MOZILLA": "ascii", "mozilla": "ascii", "ÉTÉ": "upper", "éTÉ": "none", "été": "none"} {
+		req := gatewaytest.NewRequest("GET", "/")
+		req.Header.Add("X-Key", key)
+		r := gatewaytest.Do(g, req)
+		require.Equal(t, want, string(r.Body), key)
+	}
+}
