@@ -188,9 +188,9 @@ var coreVars = []Var{
 		if c.Req == nil {
 			return found("0.000")
 		}
-		return found(formatMsec(time.Since(c.Req.Start).Milliseconds()))
+		return found(MsecText(time.Since(c.Req.Start).Milliseconds()))
 	}},
-	{Name: "msec", NoCache: true, Get: func(*Ctx) (string, bool) { return found(formatMsec(time.Now().UnixMilli())) }},
+	{Name: "msec", NoCache: true, Get: func(*Ctx) (string, bool) { return found(MsecText(time.Now().UnixMilli())) }},
 	{Name: "time_local", NoCache: true, Get: func(*Ctx) (string, bool) { return found(LogTimes().Local) }},
 	{Name: "time_iso8601", NoCache: true, Get: func(*Ctx) (string, bool) { return found(LogTimes().ISO8601) }},
 	{Name: "request_id", Get: func(c *Ctx) (string, bool) { return found(c.RequestID()) }},
@@ -334,9 +334,13 @@ func upstreamString(f func(*UpstreamInfo) string) func(c *Ctx) (string, bool) {
 	}
 }
 
-// RequestLine rebuilds the request line ($request): "GET /x?y HTTP/1.1",
-// or "GET /x" for HTTP/0.9.
+// RequestLine is the request line ($request): as received when the
+// engine kept it, else rebuilt, "GET /x?y HTTP/1.1", or "GET /x" for
+// HTTP/0.9.
 func RequestLine(r *Request) string {
+	if r.Line != "" {
+		return r.Line
+	}
 	if r.Proto == "" || r.Proto == "HTTP/0.9" {
 		return r.Method + " " + r.RequestURI
 	}
@@ -620,20 +624,37 @@ func chunkedResponse(c *Ctx) bool {
 	return c.Loc == nil || c.Loc.Core.ChunkedTransfer
 }
 
-func formatMsec(ms int64) string {
+// MsecText formats ms milliseconds as nginx prints times, in seconds with
+// millisecond resolution: "0.005", "12.340". Negative times print as 0.
+// Times under ten seconds, those of nearly every request, are sliced
+// from a table and cost no allocation.
+func MsecText(ms int64) string {
 	if ms < 0 {
 		ms = 0
 	}
-	frac := ms % 1000
-	s := strconv.FormatInt(ms/1000, 10) + "."
-	switch {
-	case frac < 10:
-		s += "00"
-	case frac < 100:
-		s += "0"
+	if ms < 10000 {
+		return msecTable[ms*5 : ms*5+5]
 	}
-	return s + strconv.FormatInt(frac, 10)
+	var b [24]byte
+	n := strconv.AppendInt(b[:0], ms/1000, 10)
+	frac := ms % 1000
+	n = append(n, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
+	return string(n)
 }
+
+// msecTable holds "0.000".."9.999" back to back.
+var msecTable = func() string {
+	var b strings.Builder
+	b.Grow(10000 * 5)
+	for i := 0; i < 10000; i++ {
+		b.WriteByte(byte('0' + i/1000))
+		b.WriteByte('.')
+		b.WriteByte(byte('0' + i/100%10))
+		b.WriteByte(byte('0' + i/10%10))
+		b.WriteByte(byte('0' + i%10))
+	}
+	return b.String()
+}()
 
 // parseSize reads an nginx size ("512", "64k", "1m", "1g").
 func parseSize(s string) (int64, bool) {

@@ -335,8 +335,11 @@ func TestCoreVarsTimes(t *testing.T) {
 		require.True(t, ok, name)
 		require.Regexp(t, re, v, name)
 	}
-	require.Equal(t, "0.005", formatMsec(5))
-	require.Equal(t, "12.340", formatMsec(12340))
+	require.Equal(t, "0.005", MsecText(5))
+	require.Equal(t, "12.340", MsecText(12340))
+	require.Equal(t, "9.999", MsecText(9999))
+	require.Equal(t, "10.000", MsecText(10000))
+	require.Equal(t, "0.000", MsecText(-3))
 }
 
 func TestCoreVarsLimitRateIsSettable(t *testing.T) {

@@ -17,7 +17,11 @@ type Request struct {
 	// undecoded: "/a%20b?x=1", or an absolute form "http://host/path".
 	RequestURI string
 	// Proto is "HTTP/1.0", "HTTP/1.1", "HTTP/2.0" or "HTTP/3.0".
-	Proto      string
+	Proto string
+	// Line is the request line as received, without its line end, for
+	// $request; empty where the protocol has none (HTTP/2, HTTP/3) or
+	// the request was made in code, and RequestLine rebuilds it then.
+	Line       string
 	ProtoMajor int
 	ProtoMinor int
 	// Header holds the request header fields in arrival order.

@@ -109,6 +109,9 @@ func (ts *testServer) config(listen string, tune func(*gateway.Server)) *gateway
 			c.SendHeader()
 			return gateway.Done()
 		}),
+		loc("/line", func(c *gateway.Ctx) gateway.Result {
+			return send(c, gateway.RequestLine(c.Req))
+		}),
 		loc("/block", func(c *gateway.Ctx) gateway.Result {
 			ts.entered <- struct{}{}
 			<-ts.block

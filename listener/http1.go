@@ -691,6 +691,7 @@ func (c *conn) build(req *gateway.Request, complete bool) *failure {
 		req.Proto, req.ProtoMajor, req.ProtoMinor = s[rl.protoStart:rl.protoEnd], rl.major, rl.minor
 		c.reqLine = s[:rl.protoEnd]
 	}
+	req.Line = c.reqLine
 	if rl.hostStart >= 0 && !rl.connect {
 		host := s[rl.hostStart:rl.hostEnd]
 		if _, ok := gateway.ValidateHost(host); !ok || host == "" {

@@ -518,3 +518,11 @@ func TestRepeatedHeadsAreServedAsSent(t *testing.T) {
 	}
 	require.Equal(t, []string{"/info?a", "/info?a", "/info?b", "/info?b", "/info?a"}, uris)
 }
+
+func TestRequestLineIsKeptAsReceived(t *testing.T) {
+	ts := startServer(t, nil, nil)
+	// nginx's $request is the line as the client wrote it
+	out := ts.roundTrip(t, "\r\nGET  /line  HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+	require.Equal(t, 200, statusOf(out))
+	require.True(t, strings.HasSuffix(out, "\r\n\r\nGET  /line  HTTP/1.1"), out)
+}

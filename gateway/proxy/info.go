@@ -102,32 +102,9 @@ func statusString(n int) string {
 	return strconv.Itoa(n)
 }
 
-// msecTable holds "0.000".."9.999": the times nginx prints in seconds with
-// millisecond resolution, sliced from one string so that the common,
-// short times cost no allocation.
-var msecTable = func() string {
-	var b strings.Builder
-	b.Grow(10000 * 5)
-	for i := 0; i < 10000; i++ {
-		b.WriteByte(byte('0' + i/1000))
-		b.WriteByte('.')
-		b.WriteByte(byte('0' + i/100%10))
-		b.WriteByte(byte('0' + i/10%10))
-		b.WriteByte(byte('0' + i%10))
-	}
-	return b.String()
-}()
-
-// msecString renders a duration as nginx's "%T.%03M" ("0.001"), or "-"
-// for -1.
 func msecString(d time.Duration) string {
 	if d < 0 {
 		return "-"
 	}
-	ms := d.Milliseconds()
-	if ms < 10000 {
-		return msecTable[ms*5 : ms*5+5]
-	}
-	frac := ms % 1000
-	return strconv.FormatInt(ms/1000, 10) + "." + string([]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)})
+	return gateway.MsecText(d.Milliseconds())
 }
