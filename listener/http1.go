@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -945,6 +946,13 @@ func (noResponse) Flush() error                                 { return errNoRe
 // phase: an absolute one (header, keep-alive wait) and/or one per read
 // (body, discarding). Before it blocks, it sends the buffered answers, so
 // that a pipelining client never waits for them.
+//
+// The socket's deadline is moved lazily: it may come before the one
+// wanted, and when it does the read is tried again under the one wanted.
+// Each request wants a later deadline than the one before; moving the
+// socket's for each would cost a timer update per request, where this
+// costs one per timeout's length. A deadline that comes earlier than the
+// socket's is set at once.
 type connReader struct {
 	c        *conn
 	deadline time.Time
@@ -966,19 +974,33 @@ func (r *connReader) Read(p []byte) (int, error) {
 		if d.IsZero() || t.Before(d) {
 			d = t
 		}
-		// moving a per-read deadline by a few milliseconds is not worth
-		// a call
-		if !r.set.IsZero() && d.After(r.set) && d.Sub(r.set) < r.timeout>>5 {
-			d = r.set
-		}
 	}
-	if !d.Equal(r.set) {
-		if err := c.nc.SetReadDeadline(d); err != nil {
+	if r.set.Equal(unknownDeadline) || !d.IsZero() && (r.set.IsZero() || d.Before(r.set)) {
+		if err := r.setDeadline(d); err != nil {
 			return 0, err
 		}
-		r.set = d
 	}
-	return c.nc.Read(p)
+	for {
+		n, err := c.nc.Read(p)
+		if n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) || r.set.Equal(d) {
+			return n, err
+		}
+		if !d.IsZero() && !time.Now().Before(d) {
+			return n, err
+		}
+		// the socket's deadline was an earlier one
+		if err := r.setDeadline(d); err != nil {
+			return 0, err
+		}
+	}
+}
+
+func (r *connReader) setDeadline(d time.Time) error {
+	if err := r.c.nc.SetReadDeadline(d); err != nil {
+		return err
+	}
+	r.set = d
+	return nil
 }
 
 // connWriter writes to the connection with send_timeout for each write.

@@ -324,3 +324,24 @@ func TestHeldConnectionParksAfterTheHold(t *testing.T) {
 	_, body := readResponse(t, br, "GET")
 	require.Contains(t, body, "requests=2 ")
 }
+
+func TestALaterDeadlineOutlivesTheSocketsEarlierOne(t *testing.T) {
+	// the header deadline of the second request is later than the first
+	// request's, which the socket still has: when that one passes while
+	// the second head is read, the read goes on under the later one
+	ts := startServerParkAfter(t, "127.0.0.1:0", time.Minute, nil, func(s *Settings) {
+		s.ClientHeaderTimeout = 300 * time.Millisecond
+	})
+	c := ts.dial(t)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /info HTTP/1.1\r\nHost: a\r\n\r\n")
+	readResponse(t, br, "GET")
+	time.Sleep(200 * time.Millisecond)
+	io.WriteString(c, "GET /info HTTP/1.1\r\n")
+	// the first request's deadline passes meanwhile
+	time.Sleep(200 * time.Millisecond)
+	io.WriteString(c, "Host: a\r\n\r\n")
+	resp, body := readResponse(t, br, "GET")
+	require.Equal(t, 200, resp.StatusCode)
+	require.Contains(t, body, "requests=2 ")
+}
