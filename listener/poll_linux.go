@@ -96,7 +96,7 @@ const (
 	holdOff
 )
 
-// idleList holds the parked connections of one timeout, in deadline
+// idleList holds the waiting connections of one timeout, in deadline
 // order: they are appended as they come, so that keeping the order costs
 // a step or two back from the tail when goroutines race.
 type idleList struct {
@@ -232,9 +232,10 @@ func (c *Conn) parkable() bool {
 }
 
 // hold waits, the goroutine keeping its buffers, until input comes or d
-// has passed since now, and says which came first. The caller must not
-// have tried a read since the last wait ended: input that came meanwhile
-// ends the hold at once.
+// has passed since now, and says which came first. Input reported while
+// the connection was busy ends the hold at once; the engine may have
+// read it already, so after holdInput a read may still have to wait
+// (in the runtime's poller, under the caller's deadline).
 func (c *Conn) hold(now time.Time, d time.Duration) int {
 	if !c.parkable() {
 		return holdOff

@@ -357,3 +357,19 @@ func TestFlagsRejectNonsense(t *testing.T) {
 		require.Error(t, err, args)
 	}
 }
+
+func TestPairsCompareTheRoundsOfAPair(t *testing.T) {
+	ms := time.Millisecond
+	run := func(rate float64, p99 time.Duration) *sample {
+		return &sample{loadResult: loadResult{reqPerSec: rate, p99: p99}}
+	}
+	r := &result{sc: &scenario{key: "a"}, samples: map[string][]*sample{
+		// the machine slows down over the run: round by round GoNJet is
+		// at 0.9 of nginx, where the medians would say 45/50
+		"nginx":  {run(60, 2*ms), run(50, 2*ms), {failed: true}, run(30, 4*ms)},
+		"GoNJet": {run(54, 3*ms), run(45, 2*ms), run(40, ms), run(27, 4*ms)},
+	}}
+	var b strings.Builder
+	printPairs(&b, []*result{r})
+	require.Contains(t, b.String(), "| a | 0.90 / 0.90 / 0.90 | 0.90 | 1.50 / 1.00 / 1.00 | 1.00 |")
+}

@@ -89,6 +89,7 @@ func printReport(w io.Writer, o options, results []*result) {
 		printIdle(w, o, r)
 	}
 	if len(load) > 0 {
+		printPairs(w, load)
 		printRounds(w, load)
 	}
 	printProblems(w, results)
@@ -204,6 +205,41 @@ func printRounds(w io.Writer, results []*result) {
 				100*r.median(p.name, func(s *sample) float64 { return s.genCPU }),
 				100*others, fmtRate(float64(total)), non2xx, errs)
 		}
+	}
+}
+
+// printPairs compares each GoNJet round with the nginx round of the same
+// pair, run right before or after it (the order alternates). On a machine whose speed drifts over minutes (a shared
+// host), the medians of the main table can pair a fast stretch for one
+// program with a slow one for the other; rounds run back to back see
+// much the same machine, so the median of their ratios says more.
+func printPairs(w io.Writer, results []*result) {
+	const ng, gn = "nginx", "GoNJet"
+	fmt.Fprintf(w, "\n## Round by round\n\nEach GoNJet round against the nginx round of the same pair, run right before or after it; medians of those ratios. Rounds run back to back see much the same machine, where the medians above may pair a fast stretch of one program with a slow stretch of the other.\n\n")
+	fmt.Fprintf(w, "| Scenario | GoNJet/nginx req/s per round | median | GoNJet/nginx p99 per round | median |\n|---|---|--:|---|--:|\n")
+	for _, r := range results {
+		if r.unsupported[gn] || r.unsupported[ng] {
+			continue
+		}
+		var rate, p99s []float64
+		var rateText, p99Text []string
+		for i, g := range r.samples[gn] {
+			if i >= len(r.samples[ng]) {
+				break
+			}
+			n := r.samples[ng][i]
+			if g.failed || n.failed || n.reqPerSec == 0 || n.p99 == 0 {
+				continue
+			}
+			rate = append(rate, g.reqPerSec/n.reqPerSec)
+			p99s = append(p99s, float64(g.p99)/float64(n.p99))
+			rateText = append(rateText, fmt.Sprintf("%.2f", rate[len(rate)-1]))
+			p99Text = append(p99Text, fmt.Sprintf("%.2f", p99s[len(p99s)-1]))
+		}
+		if len(rate) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s | %.2f | %s | %.2f |\n", r.sc.key, strings.Join(rateText, " / "), median(rate), strings.Join(p99Text, " / "), median(p99s))
 	}
 }
 
