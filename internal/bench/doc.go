@@ -50,7 +50,8 @@
 // serves: the njet process, the nginx worker), and stops it with SIGQUIT.
 // The gateways alternate, and which goes first alternates between rounds,
 // so that drift in the machine affects both alike. The table shows the
-// medians over the rounds; a second table shows every round with the CPU
+// medians over the rounds; a second one the ratios of each pair of rounds
+// (run back to back) and their medians; a third every round with the CPU
 // share of the gateway, the backend, the load generator and the rest of
 // the machine, and a last section lists failed checks, failed requests and
 // error log lines at warn or above.
