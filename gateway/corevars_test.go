@@ -375,3 +375,27 @@ func TestCoreVarsFollowRealIPAddress(t *testing.T) {
 	c.SetRemoteAddr("203.0.113.9:")
 	checkVars(t, c, []varCase{{"remote_addr", "203.0.113.9", true}, {"remote_port", "", true}, {"binary_remote_addr", "\xcb\x00\x71\x09", true}})
 }
+
+func TestMatchRegexAnchoredOrNot(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, subject string
+		match            bool
+		capture          string
+	}{
+		{`^/users/([0-9]+)/profile$`, "/users/12/profile", true, "12"},
+		{`^/users/([0-9]+)/profile$`, "/users/x/profile", false, ""},
+		{`(?i)^/USERS/([0-9]+)$`, "/users/7", true, "7"},
+		// anchored on one branch only: still searched everywhere
+		{`^/a|/b/([0-9]+)$`, "/x/b/5", true, "5"},
+		{`/b/([0-9]+)$`, "/x/b/9", true, "9"},
+		{`/b/([0-9]+)$`, "/x/c/9", false, ""},
+	} {
+		c := varCtx("GET", "/")
+		got := c.MatchRegex(regexp.MustCompile(tc.pattern), tc.subject)
+		require.Equal(t, tc.match, got, tc.pattern)
+		if tc.match {
+			v, _ := c.Capture(1)
+			require.Equal(t, tc.capture, v, tc.pattern)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -180,10 +181,12 @@ func (c *Ctx) Capture(n int) (string, bool) {
 // sets the variables of named groups, as nginx does for every regex it
 // evaluates (location, server_name, rewrite, if, map).
 func (c *Ctx) MatchRegex(re *regexp.Regexp, s string) bool {
-	// most regexes tried do not match (a location list, a map): a match
-	// without captures is much cheaper in Go's engine, so captures are
-	// only computed for the one that matches
-	if !re.MatchString(s) {
+	// Most regexes tried do not match (a location list, a map): Go's
+	// engine finds that out much sooner without captures, so captures
+	// are only computed for the one that matches. A pattern anchored at
+	// the start fails at the first byte that differs either way, and is
+	// run once, with captures.
+	if !anchoredAtStart(re) && !re.MatchString(s) {
 		return false
 	}
 	idx := re.FindStringSubmatchIndex(s)
@@ -200,6 +203,13 @@ func (c *Ctx) MatchRegex(re *regexp.Regexp, s string) bool {
 		}
 	}
 	return true
+}
+
+// anchoredAtStart reports a pattern that begins with "^" (after
+// nginx's case-insensitivity flag).
+func anchoredAtStart(re *regexp.Regexp) bool {
+	src := strings.TrimPrefix(re.String(), "(?i)")
+	return strings.HasPrefix(src, "^")
 }
 
 // CtxKey identifies a feature's per-request data.
