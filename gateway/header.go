@@ -35,7 +35,7 @@ func (h *Header) Add(name, value string) {
 // Get returns the value of the first field called name, or "".
 func (h *Header) Get(name string) string {
 	for i := range h.fields {
-		if strings.EqualFold(h.fields[i].Name, name) {
+		if sameName(h.fields[i].Name, name) {
 			return h.fields[i].Value
 		}
 	}
@@ -45,7 +45,7 @@ func (h *Header) Get(name string) string {
 // Lookup is Get that also says whether the field exists.
 func (h *Header) Lookup(name string) (string, bool) {
 	for i := range h.fields {
-		if strings.EqualFold(h.fields[i].Name, name) {
+		if sameName(h.fields[i].Name, name) {
 			return h.fields[i].Value, true
 		}
 	}
@@ -62,7 +62,7 @@ func (h *Header) Has(name string) bool {
 func (h *Header) Count(name string) int {
 	n := 0
 	for i := range h.fields {
-		if strings.EqualFold(h.fields[i].Name, name) {
+		if sameName(h.fields[i].Name, name) {
 			n++
 		}
 	}
@@ -73,7 +73,7 @@ func (h *Header) Count(name string) int {
 func (h *Header) Values(name string) []string {
 	var out []string
 	for i := range h.fields {
-		if strings.EqualFold(h.fields[i].Name, name) {
+		if sameName(h.fields[i].Name, name) {
 			out = append(out, h.fields[i].Value)
 		}
 	}
@@ -86,7 +86,7 @@ func (h *Header) Set(name, value string) {
 	found := false
 	out := h.fields[:0]
 	for _, f := range h.fields {
-		if strings.EqualFold(f.Name, name) {
+		if sameName(f.Name, name) {
 			if found {
 				continue
 			}
@@ -105,7 +105,7 @@ func (h *Header) Set(name, value string) {
 func (h *Header) Del(name string) {
 	out := h.fields[:0]
 	for _, f := range h.fields {
-		if !strings.EqualFold(f.Name, name) {
+		if !sameName(f.Name, name) {
 			out = append(out, f)
 		}
 	}
@@ -126,7 +126,7 @@ func (h *Header) Joined(name, sep string) (string, bool) {
 	var b strings.Builder
 	n := 0
 	for i := range h.fields {
-		if strings.EqualFold(h.fields[i].Name, name) {
+		if sameName(h.fields[i].Name, name) {
 			if n > 0 {
 				b.WriteString(sep)
 			}
@@ -150,7 +150,7 @@ func (h *Header) orderForResponse() {
 	n := 0
 	for _, name := range leadingFields {
 		for i := n; i < len(h.fields); i++ {
-			if strings.EqualFold(h.fields[i].Name, name) {
+			if sameName(h.fields[i].Name, name) {
 				f := h.fields[i]
 				copy(h.fields[n+1:i+1], h.fields[n:i])
 				h.fields[n] = f
@@ -159,4 +159,10 @@ func (h *Header) orderForResponse() {
 			}
 		}
 	}
+}
+
+// sameName compares field names without case. Most names compared differ
+// in length, which is checked first, inline.
+func sameName(a, b string) bool {
+	return len(a) == len(b) && strings.EqualFold(a, b)
 }
