@@ -327,6 +327,19 @@ func (c *conn) serve(resumed bool) bool {
 	}
 }
 
+// Outcomes of Conn.hold (the idle poller's wait).
+const (
+	// holdInput: input came, or may have: the caller reads.
+	holdInput = iota
+	// holdTimeout: the hold passed without input.
+	holdTimeout
+	// holdClosed: Shutdown or Close took the connection.
+	holdClosed
+	// holdOff: the poller cannot watch the connection; the caller waits
+	// in a read.
+	holdOff
+)
+
 // await results.
 const (
 	awaitReady = iota

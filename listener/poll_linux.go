@@ -83,19 +83,6 @@ const (
 	waitParked
 )
 
-// Outcomes of Conn.hold.
-const (
-	// holdInput: input came, or may have: the caller reads.
-	holdInput = iota
-	// holdTimeout: the hold passed without input.
-	holdTimeout
-	// holdClosed: Shutdown or Close took the connection.
-	holdClosed
-	// holdOff: the poller cannot watch the connection; the caller waits
-	// in a read.
-	holdOff
-)
-
 // idleList holds the waiting connections of one timeout, in deadline
 // order: they are appended as they come, so that keeping the order costs
 // a step or two back from the tail when goroutines race.

@@ -19,11 +19,3 @@ func (c *Conn) hold(time.Time, time.Duration) int { return holdOff }
 func (c *Conn) unwatch() {}
 
 func (c *Conn) forgetPoll() {}
-
-// Outcomes of Conn.hold, as on Linux.
-const (
-	holdInput = iota
-	holdTimeout
-	holdClosed
-	holdOff
-)
